@@ -1,0 +1,26 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Make ``ansible_collections.pkgops.release`` importable for plain pytest runs.
+
+Under ansible-test (or scripts/test.sh) the tree already sits at
+``.../ansible_collections/pkgops/release``; a plain checkout gets a symlink under
+tests/output/ so the same imports work.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+if ROOT.parent.name == "pkgops" and ROOT.parent.parent.name == "ansible_collections":
+    _base = ROOT.parent.parent.parent
+else:
+    _base = ROOT / "tests" / "output" / "import-root"
+    _link = _base / "ansible_collections" / "pkgops" / "release"
+    if not _link.exists():
+        _link.parent.mkdir(parents=True, exist_ok=True)
+        os.symlink(ROOT, _link)
+if str(_base) not in sys.path:
+    sys.path.insert(0, str(_base))
