@@ -75,6 +75,10 @@ if [ "$(cat "$coll_dir/.pkgops-stamp" 2>/dev/null)" != "$coll_stamp" ]; then
   mv "$coll_dir.new" "$coll_dir"
 fi
 
+# The collection itself, for ansible-playbook and ansible-doc run from this checkout.
+mkdir -p "$coll_dir/ansible_collections/pkgops"
+ln -sfn "$top" "$coll_dir/ansible_collections/pkgops/release"
+
 # 4. ansible-test sanity fetches get-pip from a host that is not reachable; pip's own
 #    ensurepip does the same job.
 getpip="$HOME/.ansible/test/cache/get_pip_24_2.py"

@@ -1,0 +1,490 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Add the entry of one release to a changelog: rst, Markdown, debian/changelog, spec.
+
+``plan_entry`` reads the current text and returns a ``Plan`` (text before, text after,
+whether it changed and why). It never writes: the module applies the plan. One
+``Release`` (version, date, changes, compatibility) renders to every format, so a release
+writes its project changelog, debian/changelog and %changelog from the same words.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import email.utils
+import re
+import textwrap
+import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils import _version
+
+try:
+    from debian import changelog as deb_changelog
+    from debian.debian_support import Version as DebVersion
+except ImportError:  # pragma: no cover - reported by the module via missing_required_lib
+    HAS_DEBIAN = False
+else:
+    HAS_DEBIAN = True
+
+FORMATS = ("rst", "markdown", "debian", "rpm")
+DEFAULT_RST_DATE_FORMAT = "%d-%b-%Y"
+# dch writes each change through a Perl format whose text field is 68 columns wide.
+DCH_FIELD_WIDTH = 68
+PROSE_WIDTH = 79
+
+
+class ChangelogError(ValueError):
+    """Bad input or a refused change; the message names the file and, where known, the line."""
+
+
+@dataclasses.dataclass
+class Release:
+    version: str
+    changes: t.List[str]
+    date: datetime.datetime
+    date_given: bool = True
+    compatible: t.Optional[bool] = None
+    package: str = ""
+    maintainer: str = ""
+    distribution: str = "unstable"
+    urgency: str = "medium"
+    deb_revision: str = "1"
+    rpm_release: str = "1"
+    date_format: str = DEFAULT_RST_DATE_FORMAT
+
+    def with_date(self, date):
+        return dataclasses.replace(self, date=date)
+
+
+@dataclasses.dataclass
+class Existing:
+    """An entry already in the file: where it is, its version and its date."""
+    key: t.Any  # comparable in the format's own version order
+    version: str
+    date: t.Optional[datetime.datetime]
+    line: int  # 1-based
+    text: str  # the entry as it stands, for comparison
+
+
+@dataclasses.dataclass
+class Plan:
+    before: t.Optional[str]
+    after: str
+    changed: bool
+    action: str  # created, added, replaced, unchanged
+    line: int
+    entry: str
+
+
+def _err(path, message, line=None):
+    where = "File '%s'" % path if line is None else "File '%s' line %d" % (path, line)
+    return ChangelogError("%s: %s" % (where, message))
+
+
+def dch_wrap(text, width=DCH_FIELD_WIDTH):
+    """Split ``text`` the way a Perl ``^<<<`` format field of ``width`` does (dch).
+
+    Written here because no library reproduces Perl's format chopping: break after the
+    last space or hyphen that fits (a word may end exactly at the edge), cut a word
+    longer than the field, and drop the spaces the next line would start with.
+    """
+    lines = []
+    rest = text
+    while True:
+        size, chop, item, i = 0, None, 0, 0
+        while i < len(rest):
+            ch = rest[i]
+            if ch in " \t\f\v\r\n":
+                item, chop = size, i
+                if size == width:
+                    break
+            else:
+                if size == width:
+                    break
+                if ch == "-":
+                    item, chop = size + 1, i + 1
+            i += 1
+            size += 1
+        if chop is None or i == len(rest):
+            item, chop = size, i
+        lines.append(rest[:item].rstrip(" "))
+        rest = rest[chop:].lstrip(" \t\f\v\r\n")
+        if not rest:
+            return lines
+
+
+def _prose(text, first, rest, width=PROSE_WIDTH):
+    return textwrap.wrap(text, width=width, initial_indent=first, subsequent_indent=rest,
+                         break_long_words=False, break_on_hyphens=False) or [first.rstrip()]
+
+
+def _compat_line(compatible):
+    if compatible is None:
+        return []
+    return ["Backward compatible: %s" % ("yes" if compatible else "no"), ""]
+
+
+def _lines_text(lines):
+    return "\n".join(lines).rstrip("\n") + "\n"
+
+
+class _TextFormat:
+    """Formats kept as plain lines: entries are spans between headings."""
+
+    heading_lines = 1
+
+    def __init__(self, path, text):
+        self.path = path
+        self.lines = text.splitlines()
+        self.entries, self.starts, self.end = self._scan()
+
+    # -- to implement -------------------------------------------------------------
+    def _heading(self, index):  # -> (version, date) or None
+        raise NotImplementedError
+
+    def render(self, release):
+        raise NotImplementedError
+
+    def empty_preamble(self):
+        return []
+
+    # -- shared -----------------------------------------------------------------------
+    def key(self, version, line):
+        try:
+            return _version.parse(version)
+        except _version.VersionError as exc:
+            raise _err(self.path, str(exc), line)
+
+    def new_key(self, release):
+        return _version.parse(release.version)
+
+    def _trailer_start(self):
+        return len(self.lines)
+
+    def _scan(self):
+        end = self._trailer_start()
+        entries, starts = [], []
+        for index in range(end):
+            found = self._heading(index)
+            if found is None:
+                continue
+            version, date = found
+            starts.append(index)
+            entries.append(Existing(self.key(version, index + 1), version, date, index + 1, ""))
+        for number, entry in enumerate(entries):
+            stop = starts[number + 1] if number + 1 < len(starts) else end
+            entry.text = _lines_text(self.lines[starts[number]:stop])
+        return entries, starts, end
+
+    def splice(self, index, entry_text, replace):
+        lines = list(self.lines)
+        new = entry_text.rstrip("\n").split("\n") + [""]
+        if index < len(self.starts):
+            at = self.starts[index]
+            stop = (self.starts[index + 1] if index + 1 < len(self.starts) else self.end) if replace else at
+            if replace and index + 1 == len(self.starts):
+                new = new[:-1] + [""] * (1 if stop < len(lines) else 0)
+            lines[at:stop] = new
+        else:
+            at = self.end
+            head = lines[:at] or self.empty_preamble()
+            while head and head[-1] == "":
+                head.pop()
+            if head:
+                head.append("")
+            trailer = lines[at:]
+            lines = head + new[:-1] + ([""] + trailer if trailer else [])
+        return _lines_text(lines)
+
+
+class RstFormat(_TextFormat):
+    """The classic Python-project changelog: version, ``^`` underline, date, bullets."""
+
+    def _heading(self, index):
+        lines = self.lines
+        if index + 1 >= len(lines) or not lines[index + 1].startswith("^"):
+            return None
+        title, under = lines[index].rstrip(), lines[index + 1].rstrip()
+        if set(under) != {"^"}:
+            return None
+        if len(under) != len(title):
+            raise _err(self.path, "the underline of '%s' has %d '^', expected %d."
+                       % (title, len(under), len(title)), index + 2)
+        date = None
+        if index + 2 < len(lines) and lines[index + 2].strip():
+            date = lines[index + 2].strip()
+        return title, date
+
+    def _date_of(self, text, fmt, line):
+        try:
+            return datetime.datetime.strptime(text, fmt).replace(tzinfo=datetime.timezone.utc)
+        except (TypeError, ValueError):
+            raise _err(self.path, "the date '%s' does not match the date format '%s'." % (text, fmt), line)
+
+    def render(self, release):
+        lines = [release.version, "^" * len(release.version), release.date.strftime(release.date_format), ""]
+        lines += _compat_line(release.compatible)
+        for change in release.changes:
+            lines += _prose(change, "* ", "  ")
+        return _lines_text(lines)
+
+    def parse_dates(self, fmt):
+        for entry in self.entries:
+            if entry.date is not None:
+                entry.date = self._date_of(entry.date, fmt, entry.line + 2)
+
+
+class MarkdownFormat(_TextFormat):
+    """Keep a Changelog: ``## [1.0.0] - 2026-11-25`` then ``### Changed`` bullets."""
+
+    _heading_re = re.compile(r"^## \[?([^\]\s]+)\]?(?:\s+-\s+(\S+))?\s*$")
+    _link_re = re.compile(r"^\[[^\]]+\]:\s")
+
+    def _trailer_start(self):
+        end = len(self.lines)
+        while end > 0 and (not self.lines[end - 1].strip() or self._link_re.match(self.lines[end - 1])):
+            end -= 1
+        # keep blank lines with the entries; the trailer starts at the first link line
+        start = end
+        while start < len(self.lines) and not self._link_re.match(self.lines[start]):
+            start += 1
+        return start
+
+    def _heading(self, index):
+        match = self._heading_re.match(self.lines[index])
+        if not match:
+            if self.lines[index].startswith("## "):
+                raise _err(self.path, "the heading '%s' is not '## [VERSION] - YYYY-MM-DD'."
+                           % self.lines[index], index + 1)
+            return None
+        version, date = match.groups()
+        if version.lower() == "unreleased":
+            return None
+        if date is not None:
+            try:
+                date = datetime.datetime.strptime(date, "%Y-%m-%d").replace(tzinfo=datetime.timezone.utc)
+            except ValueError:
+                raise _err(self.path, "the date '%s' is not YYYY-MM-DD." % date, index + 1)
+        return version, date
+
+    def empty_preamble(self):
+        return ["# Changelog", ""]
+
+    def render(self, release):
+        lines = ["## [%s] - %s" % (release.version, release.date.strftime("%Y-%m-%d")), ""]
+        lines += _compat_line(release.compatible)
+        lines += ["### Changed", ""]
+        for change in release.changes:
+            lines += _prose(change, "- ", "  ")
+        return _lines_text(lines)
+
+
+class DebianFormat(_TextFormat):
+    """debian/changelog, byte-identical to what dch writes."""
+
+    _heading_re = re.compile(r"^(\w[-+0-9a-z.]*) \(([^()\s]+)\) ")
+
+    def __init__(self, path, text):
+        if text.strip():
+            try:
+                deb_changelog.Changelog(text, strict=True)
+            except deb_changelog.ChangelogParseError as exc:
+                raise _err(path, "not a valid debian/changelog: %s" % exc)
+        super().__init__(path, text)
+
+    def _heading(self, index):
+        line = self.lines[index]
+        if not line or line[0] in " \t":
+            return None
+        match = self._heading_re.match(line)
+        if not match:
+            return None
+        date = None
+        for trailer in self.lines[index + 1:]:
+            if trailer.startswith(" -- "):
+                stamp = trailer.split(">  ", 1)[-1]
+                try:
+                    date = email.utils.parsedate_to_datetime(stamp)
+                except (TypeError, ValueError):
+                    raise _err(self.path, "the trailer date '%s' is not an RFC 5322 date." % stamp, index + 1)
+                break
+        return match.group(2), date
+
+    def key(self, version, line):
+        return DebVersion(version)
+
+    def new_key(self, release):
+        return DebVersion(self.deb_version(release))
+
+    @staticmethod
+    def deb_version(release):
+        return _version.deb_version(release.version, release.deb_revision)
+
+    def render(self, release):
+        if not release.package:
+            raise _err(self.path, "a debian/changelog entry needs the source package name (package).")
+        if not release.maintainer:
+            raise _err(self.path, "a debian/changelog entry needs a maintainer ('Name <email>').")
+        changes = [""]
+        for change in release.changes:
+            wrapped = dch_wrap(change)
+            changes.append(("  * " + wrapped[0]).rstrip())
+            changes += [("    " + part).rstrip() for part in wrapped[1:]]
+        changes.append("")
+        block = deb_changelog.Changelog()
+        block.new_block(package=release.package, version=self.deb_version(release),
+                        distributions=release.distribution, urgency=release.urgency,
+                        author=release.maintainer, date=email.utils.format_datetime(release.date),
+                        changes=changes)
+        return str(block)
+
+
+class RpmFormat:
+    """The %changelog of a spec file, through the specfile library."""
+
+    def __init__(self, path, text):
+        from specfile import Specfile
+        from specfile.exceptions import SpecfileException
+
+        self.path = path
+        try:
+            self.spec = Specfile(content=text, sourcedir="/nonexistent", force_parse=True)
+            with self.spec.sections() as sections:
+                names = [section.name.lower() for section in sections]
+        except (SpecfileException, ValueError) as exc:
+            raise _err(path, "not a spec file that rpm can parse: %s" % str(exc).strip())
+        if "changelog" not in names:
+            raise _err(path, "the spec has no %changelog section.")
+        line_of = {}
+        for number, line in enumerate(text.splitlines(), 1):
+            line_of.setdefault(line, number)
+        self.entries = []
+        with self.spec.changelog() as changelog:
+            for entry in reversed(list(changelog)):  # specfile keeps oldest first
+                line = line_of.get(entry.header, 0)
+                if not entry.evr:
+                    raise _err(path, "the %%changelog entry '%s' names no version." % entry.header, line)
+                self.entries.append(Existing(self.key(entry.evr, line), str(entry.evr),
+                                             self._date(entry.header, line), line, str(entry)))
+
+    def _date(self, header, line):
+        match = re.match(r"^\*\s+(\w{3}\s+\w{3}\s+\d{1,2}\s+\d{4})", header)
+        if not match:
+            raise _err(self.path, "the %%changelog header '%s' has no date." % header, line)
+        return datetime.datetime.strptime(" ".join(match.group(1).split()), "%a %b %d %Y").replace(
+            tzinfo=datetime.timezone.utc)
+
+    def key(self, evr, line):
+        return _RpmKey((str(evr.epoch or 0), evr.version, evr.release or "0"))
+
+    def new_key(self, release):
+        evr = _version.rpm_evr(release.version, release.rpm_release)
+        return _RpmKey((str(evr.epoch), evr.version, evr.release))
+
+    def render(self, release):
+        from specfile.changelog import ChangelogEntry
+
+        if not release.maintainer:
+            raise _err(self.path, "a %changelog entry needs a maintainer ('Name <email>').")
+        content = []
+        for change in release.changes:
+            content += _prose(change, "- ", "  ")
+        evr = _version.rpm_evr(release.version, release.rpm_release).evr
+        return str(ChangelogEntry.assemble(release.date.date(), release.maintainer, content, evr=evr))
+
+    def splice(self, index, entry_text, replace):
+        from specfile.changelog import ChangelogEntry
+
+        lines = entry_text.rstrip("\n").split("\n")
+        with self.spec.changelog() as changelog:
+            at = len(changelog) - 1 - index  # specfile keeps oldest first
+            if replace:
+                following = getattr(changelog[at], "_following_lines", [])
+                changelog[at] = ChangelogEntry(lines[0], lines[1:], following)
+            elif at < 0 and len(changelog):  # the oldest entry: goes to the bottom
+                bottom = changelog[0]
+                following = getattr(bottom, "_following_lines", [])
+                changelog[0] = ChangelogEntry(bottom.header, bottom.content, [""])
+                changelog.insert(0, ChangelogEntry(lines[0], lines[1:], following))
+            else:
+                changelog.insert(at + 1, ChangelogEntry(lines[0], lines[1:], [""] if len(changelog) else []))
+        return str(self.spec)
+
+
+class _RpmKey:
+    """RPM EVR ordered by rpm's own rpmvercmp (python3-rpm)."""
+
+    def __init__(self, evr):
+        self.evr = evr
+
+    def _cmp(self, other):
+        import rpm
+
+        return rpm.labelCompare(self.evr, other.evr)
+
+    def __lt__(self, other):
+        return self._cmp(other) < 0
+
+    def __eq__(self, other):
+        return self._cmp(other) == 0
+
+    def __le__(self, other):
+        return self._cmp(other) <= 0
+
+
+_CLASSES = {"rst": RstFormat, "markdown": MarkdownFormat, "debian": DebianFormat, "rpm": RpmFormat}
+
+
+def decode(path, data):
+    """Text of a changelog file, or an error naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise _err(path, "not valid UTF-8 (byte 0x%02x)." % data[exc.start], line)
+
+
+def plan_entry(path, fmt, current, release, force=False, allow_older=False):
+    """What adding ``release`` to the changelog at ``path`` (text ``current``) does.
+
+    ``current`` is None when the file does not exist. Returns a ``Plan``; raises
+    ``ChangelogError`` for bad input and refused changes.
+    """
+    if fmt not in _CLASSES:
+        raise ChangelogError("Unknown changelog format '%s': use one of %s." % (fmt, ", ".join(FORMATS)))
+    if not release.changes or any(not str(c).strip() for c in release.changes):
+        raise _err(path, "changes must be a non-empty list of non-empty texts.")
+    release.changes = [" ".join(str(c).split("\n")).strip() for c in release.changes]
+    _version.parse(release.version)
+    if fmt == "rpm" and current is None:
+        raise _err(path, "the spec file does not exist.")
+    doc = _CLASSES[fmt](path, current or "")
+    if fmt == "rst":
+        doc.parse_dates(release.date_format)
+    new_key = doc.new_key(release)
+
+    for index, entry in enumerate(doc.entries):
+        if entry.key == new_key:
+            dated = release if release.date_given or entry.date is None else release.with_date(entry.date)
+            text = doc.render(dated)
+            if text.rstrip("\n") == entry.text.rstrip("\n"):
+                return Plan(current, current, False, "unchanged", entry.line, text)
+            if not force:
+                raise _err(path, "the entry for version %s differs from the requested one; "
+                           "set force to replace it." % entry.version, entry.line)
+            after = doc.splice(index, text, replace=True)
+            return Plan(current, after, after != current, "replaced", entry.line, text)
+
+    text = doc.render(release)
+    index = 0
+    if doc.entries and new_key < doc.entries[0].key:
+        if not allow_older:
+            raise _err(path, "version %s is lower than the newest entry %s; set allow_older to add it."
+                       % (release.version, doc.entries[0].version), doc.entries[0].line)
+        index = next((i for i, e in enumerate(doc.entries) if e.key < new_key), len(doc.entries))
+    after = doc.splice(index, text, replace=False)
+    line = doc.entries[index].line if index < len(doc.entries) else 0
+    return Plan(current, after, True, "created" if current is None else "added", line, text)

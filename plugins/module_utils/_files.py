@@ -1,0 +1,58 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Reading and writing the text files modules change: one place, atomic, check-mode aware."""
+
+from __future__ import annotations
+
+import os
+import stat
+import tempfile
+
+
+class FileError(ValueError):
+    """A file that cannot be read or written as asked."""
+
+
+def read_bytes(path):
+    """The bytes of ``path``, or None when it does not exist."""
+    if os.path.isdir(path):
+        raise FileError("Path '%s' is a directory, not a file." % path)
+    try:
+        with open(path, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FileError("File '%s' cannot be read: %s." % (path, exc.strerror))
+
+
+def check_writable(path):
+    """Refuse what the user marked read-only (root could write it anyway) or cannot create."""
+    if os.path.exists(path):
+        if not os.stat(path).st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH):
+            raise FileError("File '%s' is read-only; make it writable to change it." % path)
+    else:
+        parent = os.path.dirname(os.path.abspath(path))
+        if not os.path.isdir(parent):
+            raise FileError("Directory '%s' for file '%s' does not exist." % (parent, path))
+
+
+def write_atomic(module, path, text):
+    """Write ``text`` to a temp file beside ``path``, then move it into place."""
+    directory = os.path.dirname(os.path.abspath(path))
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        if not os.path.exists(path):
+            os.chmod(tmp, 0o644)
+        module.atomic_move(tmp, os.path.abspath(path))
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def diff(path, before, after):
+    return {"before": before or "", "after": after or "", "before_header": path, "after_header": path}

@@ -1,0 +1,226 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A Python project's name and version, and where the version is declared.
+
+Reading: a static ``[project] version`` is read from pyproject.toml (PEP 621 makes it
+authoritative); anything else (setup.cfg, setup.py, dynamic versions) is asked from the
+project's own build backend through PEP 517 (``build.util.project_wheel_metadata``), in a
+scratch copy so the tree is never dirtied. Writing: the version is replaced where it is
+declared (pyproject.toml with tomlkit, setup.cfg with configupdater, a ``__version__`` or
+``setup(version=...)`` literal located with ``ast``, or a version file), and the result is
+checked by asking the backend again before anything is written.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import os
+import shutil
+import tempfile
+import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils import _version
+
+
+class ProjectError(ValueError):
+    """The project's metadata cannot be read or its version cannot be written."""
+
+
+@dataclasses.dataclass
+class Declaration:
+    path: str  # relative to the project
+    kind: str  # pyproject, setup.cfg, python-literal, file
+    detail: str = ""  # the attribute or keyword for python-literal
+
+
+@dataclasses.dataclass
+class Edit:
+    path: str  # absolute
+    before: str
+    after: str
+
+
+def _read(path):
+    try:
+        with open(path, "r", encoding="utf-8") as handle:
+            return handle.read()
+    except UnicodeDecodeError:
+        raise ProjectError("File '%s' is not valid UTF-8." % path)
+
+
+def _toml(root):
+    path = os.path.join(root, "pyproject.toml")
+    if not os.path.exists(path):
+        return {}
+    import tomllib
+
+    try:
+        return tomllib.loads(_read(path))
+    except tomllib.TOMLDecodeError as exc:
+        raise ProjectError("File '%s' is not valid TOML: %s." % (path, exc))
+
+
+def backend_metadata(root):
+    """Name and version from the project's PEP 517 backend, run in a scratch copy."""
+    from build.util import project_wheel_metadata
+
+    with tempfile.TemporaryDirectory(prefix="pkgops-meta-") as tmp:
+        copy = os.path.join(tmp, "src")
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info"))
+        try:
+            meta = project_wheel_metadata(copy, isolation=False)
+        except Exception as exc:  # the backend's own error, whatever its type
+            raise ProjectError("The build backend of '%s' could not prepare metadata: %s" % (root, exc))
+    return meta["Name"], meta["Version"]
+
+
+def read(root):
+    """(name, version, how it was read) of the project at ``root``."""
+    if not os.path.isdir(root):
+        raise ProjectError("Project directory '%s' does not exist." % root)
+    if not any(os.path.exists(os.path.join(root, f)) for f in ("pyproject.toml", "setup.cfg", "setup.py")):
+        raise ProjectError("Directory '%s' has no pyproject.toml, setup.cfg or setup.py." % root)
+    project = _toml(root).get("project", {})
+    if "version" in project and "name" in project:
+        name, version, source = project["name"], str(project["version"]), "pyproject.toml"
+    else:
+        name, version = backend_metadata(root)
+        source = "build backend"
+    _version.parse(version)
+    return name, version, source
+
+
+def _attr_target(root, attr):
+    """``pkg.mod.__version__`` -> the module file that defines it, under root or root/src."""
+    module, _, name = attr.strip().rpartition(".")
+    rel = module.replace(".", "/")
+    for base in ("", "src"):
+        for candidate in (rel + ".py", rel + "/__init__.py"):
+            path = os.path.join(base, candidate)
+            if os.path.exists(os.path.join(root, path)):
+                return Declaration(path, "python-literal", name)
+    raise ProjectError("Cannot find the module '%s' named by the version attribute in '%s'." % (module, root))
+
+
+def declaration(root):
+    """Where the version is declared, or ``ProjectError`` when it cannot be written."""
+    data = _toml(root)
+    project = data.get("project", {})
+    if "version" in project:
+        return Declaration("pyproject.toml", "pyproject")
+    if "version" in project.get("dynamic", []):
+        dynamic = data.get("tool", {}).get("setuptools", {}).get("dynamic", {}).get("version")
+        if isinstance(dynamic, dict) and "attr" in dynamic:
+            return _attr_target(root, dynamic["attr"])
+        if isinstance(dynamic, dict) and "file" in dynamic:
+            files = dynamic["file"]
+            return Declaration(files if isinstance(files, str) else files[0], "file")
+    cfg = os.path.join(root, "setup.cfg")
+    if os.path.exists(cfg):
+        from configupdater import ConfigUpdater
+
+        updater = ConfigUpdater()
+        updater.read_string(_read(cfg))
+        if updater.has_option("metadata", "version"):
+            value = updater["metadata"]["version"].value.strip()
+            if value.startswith("attr:"):
+                return _attr_target(root, value[5:])
+            if value.startswith("file:"):
+                return Declaration(value[5:].strip().split(",")[0].strip(), "file")
+            return Declaration("setup.cfg", "setup.cfg")
+    if os.path.exists(os.path.join(root, "setup.py")):
+        return Declaration("setup.py", "python-literal", "version")
+    raise ProjectError("The version of '%s' is not declared in a place that can be written "
+                       "(pyproject.toml, setup.cfg, setup.py, a __version__ attribute or a version file)." % root)
+
+
+def _replace_literal(path, source, name, new):
+    """Replace the string literal assigned to ``name`` (or passed as keyword ``name``)."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        raise ProjectError("File '%s' line %s: not valid Python: %s." % (path, exc.lineno, exc.msg))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(x, ast.Name) and x.id == name for x in node.targets):
+            found.append(node.value)
+        elif isinstance(node, ast.Call) and name == "version":
+            found += [k.value for k in node.keywords if k.arg == "version"]
+    literals = [n for n in found if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    if len(found) != 1 or len(literals) != 1:
+        raise ProjectError("File '%s': the version is not one string literal assigned to '%s'." % (path, name))
+    node = literals[0]
+    if node.lineno != node.end_lineno:
+        raise ProjectError("File '%s' line %d: the version literal spans several lines." % (path, node.lineno))
+    lines = source.splitlines(True)
+    line = lines[node.lineno - 1].encode("utf-8")
+    quote = line[node.col_offset:node.col_offset + 1].decode()
+    quote = quote if quote in "'\"" else '"'
+    line = line[:node.col_offset] + (quote + new + quote).encode() + line[node.end_col_offset:]
+    lines[node.lineno - 1] = line.decode("utf-8")
+    return "".join(lines)
+
+
+def plan_write(root, new_version):
+    """The edit that declares ``new_version`` where the project declares its version."""
+    _version.parse(new_version)
+    decl = declaration(root)
+    path = os.path.join(root, decl.path)
+    if not os.path.exists(path):
+        raise ProjectError("File '%s' named as the version's source does not exist." % path)
+    before = _read(path)
+    if decl.kind == "pyproject":
+        import tomlkit
+
+        doc = tomlkit.parse(before)
+        doc["project"]["version"] = new_version
+        after = tomlkit.dumps(doc)
+    elif decl.kind == "setup.cfg":
+        from configupdater import ConfigUpdater
+
+        updater = ConfigUpdater()
+        updater.read_string(before)
+        updater["metadata"]["version"].value = new_version
+        after = str(updater)
+    elif decl.kind == "file":
+        after = new_version + "\n"
+    else:
+        after = _replace_literal(path, before, decl.detail, new_version)
+    return Edit(path, before, after)
+
+
+def verify_edit(root, edit, new_version):
+    """Ask the build backend, in a scratch copy with the edit applied, for the version."""
+    if os.path.basename(edit.path) == "pyproject.toml" and "version" in _toml(root).get("project", {}):
+        return
+    with tempfile.TemporaryDirectory(prefix="pkgops-verify-") as tmp:
+        copy = os.path.join(tmp, "src")
+        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info"))
+        with open(os.path.join(copy, os.path.relpath(edit.path, root)), "w", encoding="utf-8") as handle:
+            handle.write(edit.after)
+        _name, seen = backend_metadata(copy)
+    if _version.parse(seen) != _version.parse(new_version):
+        raise ProjectError("Writing %s to '%s' did not change the version the build backend reports (%s)."
+                           % (new_version, edit.path, seen))
+
+
+def target_version(current, bump=None, version=None):
+    """The version asked for: an explicit one, a bump of the current one, or the current."""
+    if version is not None:
+        _version.parse(version)
+        return str(version)
+    if bump:
+        return _version.bump(current, bump)
+    return current
+
+
+def canonical_name(name):
+    from packaging.utils import canonicalize_name
+
+    return str(canonicalize_name(name))
+
+
+__all__: t.List[str] = ["ProjectError", "read", "declaration", "plan_write", "verify_edit", "target_version"]

@@ -1,0 +1,265 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: changelog_entry
+short_description: Add the entry of one release to a changelog
+version_added: 0.1.0
+description:
+  - Adds the entry for one version to a project changelog (classic reStructuredText or Keep a Changelog
+    Markdown), a C(debian/changelog), or the C(%changelog) of an RPM spec file.
+  - One entry per version. Running again with the same input changes nothing. An existing entry for the
+    same version with other text is an error unless O(force=true). A version lower than the newest entry
+    is refused unless O(allow_older=true), which puts it in version order.
+  - The same O(changes) render to every format, so one list of changes written by a release lands in the
+    project changelog, C(debian/changelog) and C(%changelog) alike.
+  - The file is written atomically (a temporary file beside it, then a rename). A read-only file, bytes
+    that are not UTF-8, or a file the format cannot parse is one error naming the file and line, and the
+    file is left as it was.
+author: pkgops.release contributors
+extends_documentation_fragment:
+  - pkgops.release.attributes
+  - pkgops.release.attributes.FILES
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+  safe_file_operations:
+    support: full
+requirements:
+  - packaging
+  - python-debian (O(format=debian))
+  - specfile and rpm's Python bindings (O(format=rpm))
+options:
+  path:
+    description:
+      - The changelog file. It is created when absent, except a spec file, which must exist.
+    type: path
+    required: true
+  format:
+    description:
+      - The changelog's format.
+      - V(rst) is the classic Python-project changelog, each entry a version line, a C(^) underline of the same
+        length, the date (see O(date_format)), an optional C(Backward compatible) line (see
+        O(compatible)) and one C(*) bullet per change.
+      - V(markdown) follows Keep a Changelog, C(## [VERSION] - YYYY-MM-DD) with the changes under C(### Changed);
+        an C(## [Unreleased]) section stays on top.
+      - V(debian) writes what C(dch) writes, byte for byte, with the version mapped by
+        P(pkgops.release.deb_version#filter).
+      - V(rpm) adds to the spec's C(%changelog) through the specfile library, with the version mapped by
+        P(pkgops.release.rpm_version#filter).
+      - When omitted, taken from O(path) - a file named C(changelog) in a C(debian) directory is V(debian), C(*.spec) is
+        V(rpm), C(*.md) is V(markdown), anything else V(rst).
+    type: str
+    choices: [rst, markdown, debian, rpm]
+  version:
+    description: The release's PEP 440 version.
+    type: str
+    required: true
+  changes:
+    description: The changes of the release, one text each. Long texts are wrapped as the format wants.
+    type: list
+    elements: str
+    required: true
+  date:
+    description:
+      - The release date, C(YYYY-MM-DD) or an ISO 8601 date and time (with offset; UTC when none).
+      - When omitted, now; and an existing entry for the same version keeps its own date, so a re-run on
+        another day changes nothing.
+    type: str
+  date_format:
+    description: The C(strftime) format of the date line for O(format=rst).
+    type: str
+    default: "%d-%b-%Y"
+  compatible:
+    description:
+      - Whether the release is backward compatible with the one before. Written as a
+        C(Backward compatible) V(yes) or V(no) line by the V(rst) and V(markdown) formats; omitted when not set.
+    type: bool
+  package:
+    description: The Debian source package name, for O(format=debian).
+    type: str
+  maintainer:
+    description: C(Name <email>) of the person signing the entry, for O(format=debian) and O(format=rpm).
+    type: str
+  distribution:
+    description: The Debian distribution of the entry.
+    type: str
+    default: unstable
+  urgency:
+    description: The Debian urgency of the entry.
+    type: str
+    default: medium
+    choices: [low, medium, high, emergency, critical]
+  deb_revision:
+    description: The Debian revision appended to the mapped version.
+    type: str
+    default: "1"
+  rpm_release:
+    description: The RPM Release of the entry's version.
+    type: str
+    default: "1"
+  force:
+    description: Replace an existing entry of the same version whose text differs.
+    type: bool
+    default: false
+  allow_older:
+    description: Add a version lower than the newest entry, at its place in version order.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Add 1.1.0 to the project changelog
+  pkgops.release.changelog_entry:
+    path: /src/hello-world/CHANGELOG.rst
+    version: 1.1.0
+    compatible: true
+    changes:
+      - Answer HEAD requests
+      - Read the port from the environment
+
+- name: The same words in debian/changelog, as dch writes them
+  pkgops.release.changelog_entry:
+    path: /src/hello-world/debian/changelog
+    version: 1.1.0
+    package: hello-world
+    maintainer: Release Team <release@example.com>
+    changes:
+      - Answer HEAD requests
+      - Read the port from the environment
+"""
+
+RETURN = r"""
+path:
+  description: The changelog file.
+  returned: always
+  type: str
+  sample: /src/hello-world/CHANGELOG.rst
+format:
+  description: The format used.
+  returned: always
+  type: str
+  sample: rst
+action:
+  description: What was done (or would be done in check mode).
+  returned: always
+  type: str
+  sample: added
+  choices: [created, added, replaced, unchanged]
+entry:
+  description: The text of the release's entry.
+  returned: always
+  type: str
+  sample: "1.1.0\n^^^^^\n25-Nov-2026\n\n* Answer HEAD requests\n"
+line:
+  description: The line of the entry the change happened at (0 when appended at the end or created).
+  returned: always
+  type: int
+  sample: 1
+"""
+
+import datetime
+import os
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _files, _version
+
+try:
+    import packaging  # noqa: F401, pylint: disable=unused-import
+except ImportError:
+    PACKAGING_ERROR = traceback.format_exc()
+else:
+    PACKAGING_ERROR = None
+
+
+def guess_format(path):
+    name, parent = os.path.basename(path), os.path.basename(os.path.dirname(os.path.abspath(path)))
+    if name == "changelog" and parent == "debian":
+        return "debian"
+    if name.endswith(".spec"):
+        return "rpm"
+    if name.lower().endswith((".md", ".markdown")):
+        return "markdown"
+    return "rst"
+
+
+def parse_date(text):
+    if text is None:
+        return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0), False
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise _changelog.ChangelogError("Invalid date '%s': use YYYY-MM-DD or an ISO 8601 date and time." % text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value, True
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            format=dict(type="str", choices=list(_changelog.FORMATS)),
+            version=dict(type="str", required=True),
+            changes=dict(type="list", elements="str", required=True),
+            date=dict(type="str"),
+            date_format=dict(type="str", default=_changelog.DEFAULT_RST_DATE_FORMAT),
+            compatible=dict(type="bool"),
+            package=dict(type="str"),
+            maintainer=dict(type="str"),
+            distribution=dict(type="str", default="unstable"),
+            urgency=dict(type="str", default="medium", choices=["low", "medium", "high", "emergency", "critical"]),
+            deb_revision=dict(type="str", default="1"),
+            rpm_release=dict(type="str", default="1"),
+            force=dict(type="bool", default=False),
+            allow_older=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    if PACKAGING_ERROR:
+        module.fail_json(msg=missing_required_lib("packaging"), exception=PACKAGING_ERROR)
+    if module.params["format"] is None:
+        module.params["format"] = guess_format(module.params["path"])
+    p = module.params
+    if p["format"] == "debian" and not _changelog.HAS_DEBIAN:
+        module.fail_json(msg=missing_required_lib("python-debian"))
+    if p["format"] == "debian" and not (p["package"] and p["maintainer"]):
+        module.fail_json(msg="format is debian but all of the following are missing: package, maintainer")
+    if p["format"] == "rpm" and not p["maintainer"]:
+        module.fail_json(msg="format is rpm but all of the following are missing: maintainer")
+    path = p["path"]
+    result = dict(changed=False, path=path, format=p["format"])
+    try:
+        date, date_given = parse_date(p["date"])
+        release = _changelog.Release(
+            version=p["version"], changes=p["changes"], date=date, date_given=date_given,
+            compatible=p["compatible"], package=p["package"] or "", maintainer=p["maintainer"] or "",
+            distribution=p["distribution"], urgency=p["urgency"], deb_revision=p["deb_revision"],
+            rpm_release=p["rpm_release"], date_format=p["date_format"])
+        data = _files.read_bytes(path)
+        current = None if data is None else _changelog.decode(path, data)
+        plan = _changelog.plan_entry(path, p["format"], current, release, force=p["force"],
+                                     allow_older=p["allow_older"])
+        if plan.changed:
+            _files.check_writable(path)
+    except (_changelog.ChangelogError, _files.FileError, _version.VersionError) as exc:
+        module.fail_json(msg=str(exc), **result)
+    result.update(changed=plan.changed, action=plan.action, entry=plan.entry, line=plan.line)
+    if plan.changed and module._diff:
+        result["diff"] = _files.diff(path, plan.before, plan.after)
+    if plan.changed and not module.check_mode:
+        _files.write_atomic(module, path, plan.after)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
