@@ -55,14 +55,13 @@ fi
 
 # 3. Collections from the 'ansible' wheel (cached), unpacked once per list.
 coll_dir="$venv/collections"
-coll_stamp=$(cat requirements/collections.txt requirements/constraints.txt | sha256sum | cut -d' ' -f1)
+coll_stamp=$( (echo "$ansible_pkg"; cat requirements/collections.txt) | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$coll_dir/.pkgops-stamp" 2>/dev/null)" != "$coll_stamp" ]; then
   mkdir -p "$cache/wheels"
-  wheel=$(ls "$cache"/wheels/ansible-12.*-py3-none-any.whl 2>/dev/null | sort -V | tail -n 1 || true)
-  if [ -z "$wheel" ]; then
+  wheel="$cache/wheels/${ansible_pkg/==/-}-py3-none-any.whl"
+  if [ ! -f "$wheel" ]; then
     log "downloading the '$ansible_pkg' wheel (collections only) into $cache/wheels"
     quiet_pip "$venv/bin/pip" download -q --no-deps --only-binary=:all: -d "$cache/wheels" "$ansible_pkg"
-    wheel=$(ls "$cache"/wheels/ansible-12.*-py3-none-any.whl | sort -V | tail -n 1)
   fi
   rm -rf "$coll_dir.new"
   mkdir -p "$coll_dir.new"

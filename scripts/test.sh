@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every test layer of pkgops.release, on a copy of the tree at
-# .build/ansible_collections/pkgops/release (ansible-test needs that path):
+# Every test layer of pkgops.release, on a copy of the tree (tracked and unignored files)
+# at $TMPDIR/pkgops-release-test.*/ansible_collections/pkgops/release: ansible-test needs
+# that path, outside any git checkout.
 #   unit (pytest), example (the example project's own tests), sanity (ansible-test),
 #   lint (ansible-lint, production profile), docs (ansible-doc of every plugin and role),
 #   integration (a target per module with ansible-playbook), roles (the demo release twice).
@@ -15,9 +16,9 @@ export ANSIBLE_CONFIG="$top/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 layers=("$@")
 [ "${#layers[@]}" -gt 0 ] || layers=(unit example sanity lint docs integration roles)
 
-build="$top/.build"
+build=$(mktemp -d "${TMPDIR:-/tmp}/pkgops-release-test.XXXXXX")
+trap 'rm -rf "$build"' EXIT
 coll="$build/ansible_collections/pkgops/release"
-rm -rf "$coll"
 mkdir -p "$coll"
 (cd "$top" && git ls-files -z --cached --others --exclude-standard | xargs -0 -I{} sh -c 'test -e "{}" && printf "%s\0" "{}"' \
   | tar --null -T - -cf -) | tar -xf - -C "$coll"
@@ -43,7 +44,11 @@ print("version order: %(dpkg_binary_pairs)d pairs against dpkg and %(rpm_binary_
 PY
 }
 layer_example() { PYTHONPATH=examples/hello-world/src python -m pytest -q -p no:cacheprovider examples/hello-world/tests; }
-layer_sanity() { ansible-test sanity --venv --python 3.11 --color no; }
+layer_sanity() {
+  ansible-test sanity --venv --python 3.11 --color no 2>&1 | tee "$build/sanity.log"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || return 1
+  ! grep -q 'All targets skipped' "$build/sanity.log"  # a sanity run that tested nothing is a failure
+}
 layer_lint() { ansible-lint; }
 layer_docs() { bash tests/docs.sh; }
 layer_integration() { bash tests/integration/run.sh; }

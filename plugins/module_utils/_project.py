@@ -95,7 +95,9 @@ def read(root):
 
 def _attr_target(root, attr):
     """``pkg.mod.__version__`` -> the module file that defines it, under root or root/src."""
-    module, _, name = attr.strip().rpartition(".")
+    if "." not in attr.strip():
+        raise ProjectError("The version attribute '%s' of '%s' is not 'module.attribute'." % (attr.strip(), root))
+    module, name = attr.strip().rsplit(".", 1)
     rel = module.replace(".", "/")
     for base in ("", "src"):
         for candidate in (rel + ".py", rel + "/__init__.py"):

@@ -21,7 +21,7 @@ description:
   - The file is written atomically (a temporary file beside it, then a rename). A read-only file, bytes
     that are not UTF-8, or a file the format cannot parse is one error naming the file and line, and the
     file is left as it was.
-author: pkgops.release contributors
+author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes
   - pkgops.release.attributes.FILES
@@ -232,10 +232,10 @@ def main():
     p = module.params
     if p["format"] == "debian" and not _changelog.HAS_DEBIAN:
         module.fail_json(msg=missing_required_lib("python-debian"))
-    if p["format"] == "debian" and not (p["package"] and p["maintainer"]):
-        module.fail_json(msg="format is debian but all of the following are missing: package, maintainer")
-    if p["format"] == "rpm" and not p["maintainer"]:
-        module.fail_json(msg="format is rpm but all of the following are missing: maintainer")
+    needed = {"debian": ("package", "maintainer"), "rpm": ("maintainer",)}.get(p["format"], ())
+    missing = [name for name in needed if not p[name]]
+    if missing:
+        module.fail_json(msg="format is %s but the following are missing: %s" % (p["format"], ", ".join(missing)))
     path = p["path"]
     result = dict(changed=False, path=path, format=p["format"])
     try:

@@ -20,7 +20,7 @@ description:
     is replaced.
   - Returns the Debian and RPM forms of the resulting version, mapped as the P(pkgops.release.deb_version#filter)
     and P(pkgops.release.rpm_version#filter) filters do.
-author: pkgops.release contributors
+author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes
   - pkgops.release.attributes.FILES

@@ -261,8 +261,8 @@ def test_order_against_dpkg_and_rpm_binaries(versions, rnd):
 def test_python_debian_agrees_with_dpkg_on_a_sample():
     """python-debian stands in for dpkg in process: check that it may."""
     rnd = random.Random(4402)
-    texts = TRICKY_ORDER + ["0.%d.%d~rc%d+x%d" % tuple(rnd.randrange(12) for _ in range(4)) for _ in range(80)]
-    pairs = [(rnd.choice(texts), rnd.choice(texts)) for _ in range(400)]
+    texts = TRICKY_ORDER + ["0.%d.%d~rc%d+x%d" % tuple(rnd.randrange(12) for _i in range(4)) for _j in range(80)]
+    pairs = [(rnd.choice(texts), rnd.choice(texts)) for _k in range(400)]
     debs = [(a if "~" in a else v.deb_version(a), b if "~" in b else v.deb_version(b)) for a, b in pairs]
     in_process = [REL[sign(DebVersion(a)._compare(DebVersion(b)))] for a, b in debs]
     assert _dpkg_batch(debs, in_process) == [True] * len(debs)

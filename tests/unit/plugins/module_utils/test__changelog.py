@@ -1,0 +1,283 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+from __future__ import annotations
+
+import datetime
+import email.utils
+import os
+import shutil
+import subprocess
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog as c
+
+DATE = datetime.datetime(2026, 11, 25, 20, 19, 2, tzinfo=datetime.timezone.utc)
+MAINTAINER = "Dev Eloper <dev@example.com>"
+
+
+def release(version="1.1.0", changes=("Added a thing",), **kwargs):
+    kwargs.setdefault("date", DATE)
+    kwargs.setdefault("package", "hello-world")
+    kwargs.setdefault("maintainer", MAINTAINER)
+    return c.Release(version=version, changes=list(changes), **kwargs)
+
+
+# --- debian: byte for byte what dch writes ----------------------------------------------
+
+needs_dch = pytest.mark.skipif(shutil.which("dch") is None, reason="dch (devscripts) is not installed")
+
+
+def dch(tmp_path, args):
+    env = dict(os.environ, DEBEMAIL="dev@example.com", DEBFULLNAME="Dev Eloper", HOME=str(tmp_path),
+               LC_ALL="C.UTF-8")
+    subprocess.run(["dch", "-c", str(tmp_path / "changelog")] + args, env=env, check=True,
+                   capture_output=True, cwd=tmp_path)
+    return (tmp_path / "changelog").read_text(encoding="utf-8")
+
+
+def dch_release(tmp_path, version, changes, create):
+    first = (["--create", "--package", "hello-world"] if create else []) + \
+        ["-v", version, "-D", "unstable", "-u", "medium", changes[0]]
+    text = dch(tmp_path, first)
+    for change in changes[1:]:
+        text = dch(tmp_path, ["-a", change])
+    return text
+
+
+def trailer_date(text):
+    line = next(line for line in text.splitlines() if line.startswith(" -- "))
+    return email.utils.parsedate_to_datetime(line.split(">  ", 1)[1])
+
+
+LONG = ("Fixed the long line that goes on and on beyond the width of the terminal window, "
+        "with words-joined-by-hyphens and a-very-long-hyphenated-compound-that-must-break somewhere")
+
+DCH_CASES = {
+    "one": ["New upstream release"],
+    "two": ["Answer HEAD requests", "Read the port from the environment"],
+    "long": [LONG],
+    "exact-68": ["x" * 60 + " abcdefg", "y" * 68 + " next word"],
+    "huge-word": ["z" * 150 + " tail"],
+    "utf-8": ["Gère les caractères accentués dans le message d'accueil, même très long, sans casser"],
+}
+
+
+@needs_dch
+@pytest.mark.parametrize("name", sorted(DCH_CASES))
+def test_debian_new_file_is_what_dch_writes(tmp_path, name):
+    changes = DCH_CASES[name]
+    expected = dch_release(tmp_path, "1.1.0-1", changes, create=True)
+    plan = c.plan_entry("changelog", "debian", None, release(changes=changes, date=trailer_date(expected)))
+    assert plan.after == expected
+
+
+@needs_dch
+def test_debian_added_entry_is_what_dch_writes(tmp_path):
+    first = dch_release(tmp_path, "1.0.0-1", ["First release"], create=True)
+    expected = dch_release(tmp_path, "1.1.0-1", ["Second", LONG], create=False)
+    plan = c.plan_entry("changelog", "debian", first,
+                        release(changes=["Second", LONG], date=trailer_date(expected)))
+    assert plan.action == "added"
+    assert plan.after == expected
+
+
+_words = st.text(alphabet="abcdefghijk-", min_size=1, max_size=30)
+
+
+@needs_dch
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_words, min_size=1, max_size=30).map(" ".join))
+def test_dch_wrap_matches_dch(tmp_path_factory, text):
+    tmp_path = tmp_path_factory.mktemp("dch")
+    expected = dch_release(tmp_path, "1.0.0-1", [text], create=True)
+    plan = c.plan_entry("changelog", "debian", None,
+                        release(version="1.0", changes=[text], date=trailer_date(expected), deb_revision="1"))
+    assert plan.after == expected
+
+
+def test_dch_wrap_rules():
+    assert c.dch_wrap("a" * 10) == ["a" * 10]
+    assert c.dch_wrap("aaa bbb ccc", width=7) == ["aaa bbb", "ccc"]
+    assert c.dch_wrap("aaa-bbb-ccc", width=5) == ["aaa-", "bbb-", "ccc"]
+    assert c.dch_wrap("abcdefghij", width=4) == ["abcd", "efgh", "ij"]
+
+
+def test_debian_needs_package_and_maintainer():
+    with pytest.raises(c.ChangelogError, match="needs the source package name"):
+        c.plan_entry("debian/changelog", "debian", None, release(package=""))
+    with pytest.raises(c.ChangelogError, match=r"needs a maintainer \('Name <email>'\)"):
+        c.plan_entry("debian/changelog", "debian", None, release(maintainer=""))
+
+
+def test_debian_broken_trailer_is_an_error_naming_the_file():
+    broken = "hello-world (1.0.0-1) unstable; urgency=medium\n\n  * x\n\n--Dev <d@e>  Wed, 25 Nov 2026 20:19:02 +0000\n"
+    with pytest.raises(c.ChangelogError) as exc:
+        c.plan_entry("debian/changelog", "debian", broken, release())
+    assert str(exc.value).startswith("File 'debian/changelog': not a valid debian/changelog: ")
+
+
+# --- rst ----------------------------------------------------------------------------
+
+RST = """1.0.0
+^^^^^
+02-Nov-2026
+
+* First release
+"""
+
+
+def test_rst_added_on_top_then_unchanged():
+    plan = c.plan_entry("CHANGELOG.rst", "rst", RST, release(compatible=False))
+    assert plan.action == "added"
+    assert plan.after == ("1.1.0\n^^^^^\n25-Nov-2026\n\nBackward compatible: no\n\n* Added a thing\n\n" + RST)
+    again = c.plan_entry("CHANGELOG.rst", "rst", plan.after, release(compatible=False))
+    assert (again.changed, again.action, again.after) == (False, "unchanged", plan.after)
+
+
+def test_rst_keeps_its_date_on_a_rerun_another_day():
+    first = c.plan_entry("CHANGELOG.rst", "rst", RST, release()).after
+    later = release(date=DATE + datetime.timedelta(days=3), date_given=False)
+    assert c.plan_entry("CHANGELOG.rst", "rst", first, later).changed is False
+    with pytest.raises(c.ChangelogError):
+        c.plan_entry("CHANGELOG.rst", "rst", first, release(date=DATE + datetime.timedelta(days=3)))
+
+
+def test_rst_keeps_a_title_above_the_entries():
+    text = "Changelog\n=========\n\n" + RST
+    after = c.plan_entry("CHANGELOG.rst", "rst", text, release()).after
+    assert after.startswith("Changelog\n=========\n\n1.1.0\n^^^^^\n")
+    assert after.endswith(RST)
+
+
+def test_same_version_other_text_is_refused_unless_forced():
+    with pytest.raises(c.ChangelogError) as exc:
+        c.plan_entry("CHANGELOG.rst", "rst", RST, release(version="1.0.0", changes=["Other"], date=DATE))
+    assert str(exc.value) == ("File 'CHANGELOG.rst' line 1: the entry for version 1.0.0 differs from the "
+                              "requested one; set force to replace it.")
+    plan = c.plan_entry("CHANGELOG.rst", "rst", RST, release(version="1.0.0", changes=["Other"]), force=True)
+    assert plan.action == "replaced"
+    assert plan.after == "1.0.0\n^^^^^\n25-Nov-2026\n\n* Other\n"
+
+
+def test_older_version_is_refused_unless_allowed_then_goes_in_order():
+    text = c.plan_entry("CHANGELOG.rst", "rst", RST, release(version="2.0.0")).after
+    with pytest.raises(c.ChangelogError) as exc:
+        c.plan_entry("CHANGELOG.rst", "rst", text, release(version="1.5.0"))
+    assert str(exc.value) == ("File 'CHANGELOG.rst' line 1: version 1.5.0 is lower than the newest entry "
+                              "2.0.0; set allow_older to add it.")
+    after = c.plan_entry("CHANGELOG.rst", "rst", text, release(version="1.5.0"), allow_older=True).after
+    assert [line for line in after.splitlines() if line[:1].isdigit() and "-" not in line] == \
+        ["2.0.0", "1.5.0", "1.0.0"]
+    oldest = c.plan_entry("CHANGELOG.rst", "rst", text, release(version="0.9"), allow_older=True).after
+    assert oldest.endswith("* First release\n\n0.9\n^^^\n25-Nov-2026\n\n* Added a thing\n")
+
+
+@pytest.mark.parametrize("text,message", [
+    ("1.0.0\n^^^^\n02-Nov-2026\n\n* x\n",
+     "File 'C' line 2: the underline of '1.0.0' has 4 '^', expected 5."),
+    ("1.0.0\n^^^^^\n2026-11-02\n\n* x\n",
+     "File 'C' line 3: the date '2026-11-02' does not match the date format '%d-%b-%Y'."),
+    ("one\n^^^\n02-Nov-2026\n\n* x\n",
+     "File 'C' line 1: Invalid version 'one': it is not a PEP 440 version."),
+])
+def test_rst_bad_input(text, message):
+    with pytest.raises(c.ChangelogError) as exc:
+        c.plan_entry("C", "rst", text, release())
+    assert str(exc.value) == message
+
+
+# --- markdown -------------------------------------------------------------------------
+
+MD = """# Changelog
+
+## [Unreleased]
+
+- Nothing yet
+
+## [1.0.0] - 2026-11-02
+
+### Added
+
+- First release
+
+[1.0.0]: https://example.com/releases/1.0.0
+"""
+
+
+def test_markdown_below_unreleased_and_above_links():
+    after = c.plan_entry("CHANGELOG.md", "markdown", MD, release()).after
+    assert after == MD.replace(
+        "## [1.0.0]", "## [1.1.0] - 2026-11-25\n\n### Changed\n\n- Added a thing\n\n## [1.0.0]")
+    assert c.plan_entry("CHANGELOG.md", "markdown", after, release()).changed is False
+
+
+def test_markdown_new_file_and_bad_heading():
+    assert c.plan_entry("CHANGELOG.md", "markdown", None, release()).after == \
+        "# Changelog\n\n## [1.1.0] - 2026-11-25\n\n### Changed\n\n- Added a thing\n"
+    with pytest.raises(c.ChangelogError) as exc:
+        c.plan_entry("CHANGELOG.md", "markdown", "# Changelog\n\n## 1.0.0 (2026-11-02)\n", release())
+    assert str(exc.value) == ("File 'CHANGELOG.md' line 3: the heading '## 1.0.0 (2026-11-02)' is not "
+                              "'## [VERSION] - YYYY-MM-DD'.")
+
+
+# --- rpm ------------------------------------------------------------------------------
+
+SPEC = """Name: hello-world
+Version: 1.0.0
+Release: 1
+Summary: Says hello
+License: MIT
+
+%description
+Says hello.
+
+%changelog
+* Mon Nov 02 2026 Dev Eloper <dev@example.com> - 1.0.0-1
+- First release
+"""
+
+
+def test_rpm_added_then_unchanged():
+    plan = c.plan_entry("x.spec", "rpm", SPEC, release(changes=["Added a thing"]))
+    assert plan.after == SPEC.replace(
+        "%changelog\n", "%changelog\n* Wed Nov 25 2026 Dev Eloper <dev@example.com> - 1.1.0-1\n- Added a thing\n\n")
+    assert c.plan_entry("x.spec", "rpm", plan.after, release(changes=["Added a thing"])).changed is False
+
+
+def test_rpm_pre_release_sorts_before_final():
+    with pytest.raises(c.ChangelogError, match="version 1.0.0rc1 is lower than the newest entry 1.0.0-1"):
+        c.plan_entry("x.spec", "rpm", SPEC, release(version="1.0.0rc1"))
+
+
+@pytest.mark.parametrize("text,message", [
+    (SPEC.split("%changelog", maxsplit=1)[0], "File 'x.spec': the spec has no %changelog section."),
+    ("Name: x\n", "File 'x.spec': not a spec file that rpm can parse: "),
+])
+def test_rpm_bad_input(text, message):
+    with pytest.raises(c.ChangelogError) as exc:
+        c.plan_entry("x.spec", "rpm", text, release())
+    assert str(exc.value).startswith(message)
+
+
+# --- shared ---------------------------------------------------------------------------
+
+def test_decode_names_the_line_of_a_bad_byte():
+    with pytest.raises(c.ChangelogError) as exc:
+        c.decode("C", b"1.0\n^^^\n\xff\n")
+    assert str(exc.value) == "File 'C' line 3: not valid UTF-8 (byte 0xff)."
+
+
+@pytest.mark.parametrize("changes", [[], ["ok", "  "]])
+def test_changes_must_be_texts(changes):
+    with pytest.raises(c.ChangelogError) as exc:
+        c.plan_entry("C", "rst", None, release(changes=changes))
+    assert str(exc.value) == "File 'C': changes must be a non-empty list of non-empty texts."
+
+
+def test_one_release_renders_the_same_words_everywhere():
+    rel = release(changes=["Answer HEAD requests"])
+    for fmt, current in (("rst", None), ("markdown", None), ("debian", None), ("rpm", SPEC)):
+        assert "Answer HEAD requests" in c.plan_entry("f", fmt, current, rel).entry
