@@ -292,7 +292,10 @@ class DebianFormat(_TextFormat):
             try:
                 deb_changelog.Changelog(text, strict=True)
             except deb_changelog.ChangelogParseError as exc:
-                raise _err(path, "not a valid debian/changelog: %s" % exc)
+                # python-debian quotes the offending line but not its number: find it.
+                bad = str(exc).rsplit(": ", 1)[-1]
+                line = next((n for n, text_line in enumerate(text.splitlines(), 1) if text_line == bad), None)
+                raise _err(path, "not a valid debian/changelog: %s" % exc, line)
         super().__init__(path, text)
 
     def _heading(self, index):

@@ -71,7 +71,7 @@ def backend_metadata(root):
         copy = os.path.join(tmp, "src")
         shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info"))
         try:
-            meta = project_wheel_metadata(copy, isolation=False)
+            meta = project_wheel_metadata(copy, isolated=False)
         except Exception as exc:  # the backend's own error, whatever its type
             raise ProjectError("The build backend of '%s' could not prepare metadata: %s" % (root, exc))
     return meta["Name"], meta["Version"]

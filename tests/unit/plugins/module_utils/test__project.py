@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Reading and writing project versions, with the real setuptools backend."""
+from __future__ import annotations
+
+import os
+import textwrap
+
+import pytest
+
+from ansible_collections.pkgops.release.plugins.module_utils import _project as p
+
+PYPROJECT = """\
+[build-system]
+requires = ["setuptools>=61"]
+build-backend = "setuptools.build_meta"
+
+[project]
+name = "Demo_Project"  # the name as written
+version = "1.2.3"
+"""
+
+
+def write(root, files):
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text))
+    return str(root)
+
+
+def tree_state(root):
+    return sorted((str(path.relative_to(root)), path.read_bytes()) for path in root.rglob("*") if path.is_file())
+
+
+def test_static_pyproject_is_read_and_written_in_place(tmp_path):
+    root = write(tmp_path, {"pyproject.toml": PYPROJECT})
+    assert p.read(root) == ("Demo_Project", "1.2.3", "pyproject.toml")
+    edit = p.plan_write(root, "1.3.0")
+    assert edit.after == PYPROJECT.replace('version = "1.2.3"', 'version = "1.3.0"')
+    p.verify_edit(root, edit, "1.3.0")
+
+
+SETUP_PY = """\
+from setuptools import setup
+
+setup(
+    name="legacy",
+    version='0.9.1',  # keep the quotes
+    py_modules=["legacy"],
+)
+"""
+
+
+def test_setup_py_is_read_by_the_backend_and_its_literal_replaced(tmp_path):
+    root = write(tmp_path, {"setup.py": SETUP_PY, "legacy.py": "X = 1\n"})
+    before = tree_state(tmp_path)
+    assert p.read(root) == ("legacy", "0.9.1", "build backend")
+    assert tree_state(tmp_path) == before  # no egg-info left in the tree
+    edit = p.plan_write(root, "1.0.0")
+    assert edit.after == SETUP_PY.replace("version='0.9.1'", "version='1.0.0'")
+    p.verify_edit(root, edit, "1.0.0")
+
+
+def test_setup_cfg_attr_writes_the_module(tmp_path):
+    root = write(tmp_path, {
+        "setup.cfg": "[metadata]\nname = attrpkg\nversion = attr: attrpkg.__version__\n\n[options]\npackages = attrpkg\n",
+        "setup.py": "from setuptools import setup\nsetup()\n",
+        "attrpkg/__init__.py": '"""Doc."""\n__version__ = "2.0.0rc1"\n',
+    })
+    assert p.read(root)[1] == "2.0.0rc1"
+    edit = p.plan_write(root, "2.0.0")
+    assert edit.path == os.path.join(root, "attrpkg/__init__.py")
+    assert edit.after == '"""Doc."""\n__version__ = "2.0.0"\n'
+    p.verify_edit(root, edit, "2.0.0")
+
+
+def test_setup_cfg_static_keeps_comments(tmp_path):
+    cfg = "[metadata]\n# the name\nname = cfgpkg\nversion = 0.1\n\n[options]\npy_modules = cfgpkg\n"
+    root = write(tmp_path, {"setup.cfg": cfg, "setup.py": "from setuptools import setup\nsetup()\n",
+                            "cfgpkg.py": ""})
+    edit = p.plan_write(root, "0.2")
+    assert edit.after == cfg.replace("version = 0.1", "version = 0.2")
+    p.verify_edit(root, edit, "0.2")
+
+
+def test_a_version_the_backend_does_not_report_is_caught(tmp_path):
+    # setup.py computes the version: the literal found is not what the backend uses.
+    root = write(tmp_path, {"setup.py": "from setuptools import setup\nversion = '1.0'\nsetup(name='x', version='1.0' + '.1', py_modules=[])\n"})
+    with pytest.raises(p.ProjectError) as exc:
+        p.plan_write(root, "2.0")
+    assert str(exc.value) == ("File '%s/setup.py': the version is not one string literal assigned to 'version'." % root)
+
+
+@pytest.mark.parametrize("files,message", [
+    ({}, "Directory '{root}' has no pyproject.toml, setup.cfg or setup.py."),
+    ({"pyproject.toml": "[project\nname='x'"}, "File '{root}/pyproject.toml' is not valid TOML: "),
+    ({"pyproject.toml": PYPROJECT.replace("1.2.3", "one")}, "Invalid version 'one': it is not a PEP 440 version."),
+])
+def test_read_errors(tmp_path, files, message):
+    root = write(tmp_path, files)
+    with pytest.raises((p.ProjectError, ValueError)) as exc:
+        p.read(root)
+    assert str(exc.value).startswith(message.format(root=root))
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(p.ProjectError) as exc:
+        p.read(str(tmp_path / "nope"))
+    assert str(exc.value) == "Project directory '%s' does not exist." % (tmp_path / "nope")
+
+
+def test_target_version():
+    assert p.target_version("1.2.3") == "1.2.3"
+    assert p.target_version("1.2.3", bump="minor") == "1.3.0"
+    assert p.target_version("1.2.3", version="2.0") == "2.0"
+    assert p.canonical_name("Demo_Project") == "demo-project"
