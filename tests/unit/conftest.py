@@ -24,3 +24,9 @@ else:
         os.symlink(ROOT, _link)
 if str(_base) not in sys.path:
     sys.path.insert(0, str(_base))
+
+# Hypothesis keeps no example database: test runs leave nothing behind in the tree.
+from hypothesis import settings  # noqa: E402
+
+settings.register_profile("pkgops", database=None)
+settings.load_profile("pkgops")
