@@ -30,7 +30,12 @@ run_layer() {
   local name=$1; shift
   local started=$SECONDS
   echo "=== $name"
-  if "$@"; then summary+=("PASS $name $((SECONDS - started))s"); else
+  # A subshell outside any 'if', so that errexit applies to every command of the layer.
+  set +e
+  (set -e; "$@")
+  local rc=$?
+  set -e
+  if [ "$rc" -eq 0 ]; then summary+=("PASS $name $((SECONDS - started))s"); else
     summary+=("FAIL $name $((SECONDS - started))s"); printf '%s\n' "${summary[@]}"; echo "test: $name failed" >&2; exit 1; fi
 }
 

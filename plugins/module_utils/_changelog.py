@@ -88,8 +88,9 @@ def dch_wrap(text, width=DCH_FIELD_WIDTH):
     """Split ``text`` the way a Perl ``^<<<`` format field of ``width`` does (dch).
 
     Written here because no library reproduces Perl's format chopping: break after the
-    last space or hyphen that fits (a word may end exactly at the edge), cut a word
-    longer than the field, and drop the spaces the next line would start with.
+    last space or hyphen that fits (a word, or a hyphen, may end exactly one past the
+    edge), cut a word longer than the field, and drop the spaces the next line would
+    start with.
     """
     lines = []
     rest = text
@@ -102,10 +103,12 @@ def dch_wrap(text, width=DCH_FIELD_WIDTH):
                 if size == width:
                     break
             else:
-                if size == width:
-                    break
+                # A hyphen right after the last column still counts (Perl processes the
+                # possible split character before testing the field width).
                 if ch == "-":
                     item, chop = size + 1, i + 1
+                if size == width:
+                    break
             i += 1
             size += 1
         if chop is None or i == len(rest):

@@ -40,10 +40,10 @@ def dch(tmp_path, args):
 
 def dch_release(tmp_path, version, changes, create):
     first = (["--create", "--package", "hello-world"] if create else []) + \
-        ["-v", version, "-D", "unstable", "-u", "medium", changes[0]]
+        ["-v", version, "-D", "unstable", "-u", "medium", "--", changes[0]]
     text = dch(tmp_path, first)
     for change in changes[1:]:
-        text = dch(tmp_path, ["-a", change])
+        text = dch(tmp_path, ["-a", "--", change])
     return text
 
 
@@ -61,6 +61,8 @@ DCH_CASES = {
     "long": [LONG],
     "exact-68": ["x" * 60 + " abcdefg", "y" * 68 + " next word"],
     "huge-word": ["z" * 150 + " tail"],
+    "hyphen-past-the-edge": ["a aa aaaaaaa aaaaaaaaaa aaaaaaaaaa aaaaaaaaaaaaa aaaaaaaaaaaaaaaaaaa-",
+                             "x" * 68 + "- b", "x" * 69 + "- b", "x" * 66 + " a-b"],
     "utf-8": ["Gère les caractères accentués dans le message d'accueil, même très long, sans casser"],
 }
 
@@ -88,7 +90,7 @@ _words = st.text(alphabet="abcdefghijk-", min_size=1, max_size=30)
 
 
 @needs_dch
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(st.lists(_words, min_size=1, max_size=30).map(" ".join))
 def test_dch_wrap_matches_dch(tmp_path_factory, text):
     tmp_path = tmp_path_factory.mktemp("dch")
