@@ -5,7 +5,8 @@
 #     pinned by requirements/constraints.txt,
 #   - the collections in requirements/collections.txt, unpacked from the 'ansible' wheel
 #     on PyPI into .venv/collections (Ansible Galaxy is not needed),
-#   - a local stand-in for the get-pip download that ansible-test sanity makes.
+#   - a local stand-in for the get-pip download that ansible-test sanity makes,
+#   - the container images of the test bed (containers/images.sh, cached under ~/.cache).
 # Safe to re-run; a run with nothing to do takes about a second.
 #   --refreeze   re-resolve requirements.txt and rewrite constraints.txt
 set -euo pipefail
@@ -86,4 +87,7 @@ if [ ! -f "$getpip" ]; then
   printf '%s\n' '# Local stand-in for get-pip (written by pkgops.release scripts/setup.sh).' \
     'import ensurepip' 'ensurepip.bootstrap(upgrade=True)' > "$getpip"
 fi
+# 5. The offline container images of the test bed (cached; see containers/README.md).
+CONTAINERS_CONF="$top/containers/containers.conf" bash "$top/containers/images.sh"
+
 log "ready: . .venv/bin/activate"
