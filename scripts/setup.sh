@@ -45,7 +45,7 @@ if [ "$refreeze" -eq 1 ] || [ "$(cat "$venv/.pkgops-stamp" 2>/dev/null)" != "$st
   if [ "$refreeze" -eq 1 ]; then
     "$venv/bin/pip" install -q -r requirements/requirements.txt
     { echo "# Pinned versions for the project venv: regenerate with scripts/setup.sh --refreeze."
-      "$venv/bin/pip" freeze --exclude-editable; } > requirements/constraints.txt
+      "$venv/bin/pip" freeze --all --exclude-editable; } > requirements/constraints.txt
   else
     log "installing Python requirements into $venv"
     quiet_pip "$venv/bin/pip" install -q -r requirements/requirements.txt -c requirements/constraints.txt

@@ -1,0 +1,207 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A static PEP 503 "simple" index on disk, updated atomically.
+
+Layout under the index root (serve the root; nothing else is in it)::
+
+    packages/<normalized-name>/<file>       the distributions, never changed once written
+    simple -> .simple-<digest>              a symlink to the current pages
+    .simple-<digest>/index.html             the project list
+    .simple-<digest>/<normalized-name>/index.html
+
+A publish first copies new files into packages/, then writes a complete new page tree and
+switches the ``simple`` symlink to it with one rename, then deletes what is withdrawn. A
+reader therefore sees the old index or the new one, never a page that links to a missing
+file. The pages are derived from the files themselves (name, version and Requires-Python
+from each distribution's metadata, sha256 from its bytes): there is no second record to
+drift. A file name already published with other bytes is refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import email.parser
+import hashlib
+import html
+import os
+import shutil
+import tarfile
+import tempfile
+import typing as t
+import zipfile
+
+
+class PypiIndexError(ValueError):
+    """A distribution that cannot be published, or an index that cannot be updated."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Dist:
+    filename: str
+    project: str  # normalized
+    version: str
+    sha256: str
+    requires_python: t.Optional[str]
+
+
+@dataclasses.dataclass
+class Plan:
+    add: t.List[str]  # source paths to copy in
+    unchanged: t.List[str]  # file names already there with the same bytes
+    remove: t.List[Dist]  # distributions to withdraw
+    dists: t.List[Dist]  # what the index holds afterwards
+
+    @property
+    def changed(self):
+        return bool(self.add or self.remove)
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _metadata_text(path):
+    name = os.path.basename(path)
+    try:
+        if name.endswith(".whl"):
+            with zipfile.ZipFile(path) as archive:
+                member = next(m for m in archive.namelist()
+                              if m.count("/") == 1 and m.endswith(".dist-info/METADATA"))
+                return archive.read(member).decode("utf-8")
+        if name.endswith(".tar.gz"):
+            with tarfile.open(path, "r:gz") as archive:
+                member = next(m for m in archive.getmembers()
+                              if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO"))
+                return archive.extractfile(member).read().decode("utf-8")
+    except (OSError, zipfile.BadZipFile, tarfile.TarError, StopIteration, UnicodeDecodeError) as exc:
+        raise PypiIndexError("File '%s' is not a readable distribution: %s" % (path, exc or "no metadata"))
+    raise PypiIndexError("File '%s' is neither a wheel (.whl) nor an sdist (.tar.gz)." % path)
+
+
+def read_dist(path):
+    """The ``Dist`` of a wheel or sdist, from its file name and its own metadata."""
+    from packaging.utils import (InvalidSdistFilename, InvalidWheelFilename, canonicalize_name,
+                                 parse_sdist_filename, parse_wheel_filename)
+
+    name = os.path.basename(path)
+    try:
+        if name.endswith(".whl"):
+            project, version = parse_wheel_filename(name)[:2]
+        else:
+            project, version = parse_sdist_filename(name)
+    except (InvalidWheelFilename, InvalidSdistFilename) as exc:
+        raise PypiIndexError("File '%s' has no valid distribution file name: %s" % (path, exc))
+    meta = email.parser.Parser().parsestr(_metadata_text(path), headersonly=True)
+    if canonicalize_name(meta.get("Name", "")) != project or meta.get("Version") != str(version):
+        raise PypiIndexError("File '%s' names %s %s but its metadata says %s %s."
+                             % (path, project, version, meta.get("Name"), meta.get("Version")))
+    return Dist(name, str(project), str(version), sha256_of(path), meta.get("Requires-Python"))
+
+
+def current(root):
+    """The distributions the index at ``root`` holds now."""
+    base = os.path.join(root, "packages")
+    out = []
+    if os.path.isdir(base):
+        for project in sorted(os.listdir(base)):
+            for name in sorted(os.listdir(os.path.join(base, project))):
+                if not name.startswith("."):
+                    out.append(read_dist(os.path.join(base, project, name)))
+    return out
+
+
+def plan(root, files=(), withdraw=None):
+    """What publishing ``files`` (or withdrawing version ``withdraw = (project, version)``) does."""
+    from packaging.utils import canonicalize_name
+    from packaging.version import Version
+
+    have = {d.filename: d for d in current(root)}
+    add, unchanged, remove = [], [], []
+    for path in files:
+        dist = read_dist(path)
+        old = have.get(dist.filename)
+        if old is None:
+            add.append(path)
+            have[dist.filename] = dist
+        elif old.sha256 == dist.sha256:
+            unchanged.append(dist.filename)
+        else:
+            raise PypiIndexError("File '%s' is already published with other bytes (sha256 %s, new %s); "
+                                 "published files are immutable: release a new version."
+                                 % (dist.filename, old.sha256, dist.sha256))
+    if withdraw is not None:
+        project, version = str(canonicalize_name(withdraw[0])), Version(str(withdraw[1]))
+        remove = sorted((d for d in have.values() if d.project == project and Version(d.version) == version),
+                        key=lambda d: d.filename)
+        for dist in remove:
+            del have[dist.filename]
+    return Plan(add, unchanged, remove, sorted(have.values(), key=lambda d: (d.project, d.filename)))
+
+
+def _page(title, links):
+    body = "".join("    %s<br/>\n" % link for link in links)
+    return ("<!DOCTYPE html>\n<html>\n  <head>\n    <meta name=\"pypi:repository-version\" content=\"1.0\">\n"
+            "    <title>%s</title>\n  </head>\n  <body>\n%s  </body>\n</html>\n" % (html.escape(title), body))
+
+
+def render(dists):
+    """{relative path: text} of every page of the simple index."""
+    projects = {}
+    for dist in dists:
+        projects.setdefault(dist.project, []).append(dist)
+    pages = {"index.html": _page("Simple index", [
+        '<a href="%s/">%s</a>' % (name, html.escape(name)) for name in sorted(projects)])}
+    for name, items in projects.items():
+        links = []
+        for dist in items:
+            attr = ""
+            if dist.requires_python:
+                attr = ' data-requires-python="%s"' % html.escape(dist.requires_python, quote=True)
+            links.append('<a href="../../packages/%s/%s#sha256=%s"%s>%s</a>'
+                         % (name, dist.filename, dist.sha256, attr, html.escape(dist.filename)))
+        pages["%s/index.html" % name] = _page("Links for %s" % name, links)
+    return pages
+
+
+def apply(root, the_plan):
+    """Carry out a plan: copy, switch the page tree in one rename, then delete."""
+    os.makedirs(os.path.join(root, "packages"), exist_ok=True)
+    for path in the_plan.add:
+        dist = read_dist(path)
+        folder = os.path.join(root, "packages", dist.project)
+        os.makedirs(folder, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=folder)
+        os.close(fd)
+        shutil.copyfile(path, tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, os.path.join(folder, dist.filename))
+    pages = render(the_plan.dists)
+    digest = hashlib.sha256("".join(k + v for k, v in sorted(pages.items())).encode()).hexdigest()[:16]
+    tree = os.path.join(root, ".simple-" + digest)
+    if not os.path.isdir(tree):
+        staging = tempfile.mkdtemp(prefix=".staging-", dir=root)
+        for rel, text in pages.items():
+            os.makedirs(os.path.dirname(os.path.join(staging, rel)), exist_ok=True)
+            with open(os.path.join(staging, rel), "w", encoding="utf-8") as handle:
+                handle.write(text)
+        for dirpath, _dirs, _files in os.walk(staging):
+            os.chmod(dirpath, 0o755)
+        os.rename(staging, tree)
+    link = os.path.join(root, "simple")
+    if os.path.realpath(link) != os.path.realpath(tree):
+        tmp_link = os.path.join(root, ".simple-link-%d" % os.getpid())
+        if os.path.lexists(tmp_link):
+            os.unlink(tmp_link)
+        os.symlink(os.path.basename(tree), tmp_link)
+        os.replace(tmp_link, link)  # the one step readers can observe
+    for dist in the_plan.remove:
+        os.unlink(os.path.join(root, "packages", dist.project, dist.filename))
+    for entry in os.listdir(root):  # page trees no longer linked
+        if entry.startswith(".simple-") and entry != os.path.basename(tree):
+            shutil.rmtree(os.path.join(root, entry), ignore_errors=True)
