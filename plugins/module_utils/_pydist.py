@@ -1,0 +1,154 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Build a project's sdist and wheel (PEP 517, ``build``), byte-reproducibly, and check them.
+
+The build runs in a scratch copy of the project whose files all carry SOURCE_DATE_EPOCH as
+their time, with SOURCE_DATE_EPOCH in the environment (the wheel's zip entries use it). The
+sdist is then rewritten the way strip-nondeterminism would: members in name order, every
+time SOURCE_DATE_EPOCH, owner root:root without names, and a gzip header without a changing
+time - setuptools' own tarball carries the build's clock in files it generates. A record in
+the output directory (``.pkgops-dist.json``) holds the fingerprint of the inputs (every
+source file's path and bytes, and the epoch) and the artifacts' sha256, so an unchanged
+project is not built again.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gzip
+import hashlib
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import typing as t
+
+RECORD = ".pkgops-dist.json"
+_SKIP_DIRS = {".git", ".venv", "build", "dist", "__pycache__", ".tox", ".nox", ".pytest_cache", ".hypothesis", ".build"}
+
+
+class DistError(ValueError):
+    """The build or the check failed; the message quotes the tool's output."""
+
+
+@dataclasses.dataclass
+class Artifact:
+    path: str
+    sha256: str
+    size: int
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+def _files(root):
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
+        for name in sorted(files):
+            if not name.endswith((".pyc", ".pyo")):
+                yield os.path.relpath(os.path.join(dirpath, name), root)
+
+
+def fingerprint(root, epoch):
+    """sha256 over the epoch and every source file's path and bytes."""
+    digest = hashlib.sha256(b"epoch=%d\0" % epoch)
+    for rel in _files(root):
+        digest.update(rel.encode() + b"\0")
+        with open(os.path.join(root, rel), "rb") as handle:
+            digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
+
+
+def sha256_of(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def recorded(outdir, print_):
+    """The artifacts of a previous build with this fingerprint, if they are all still there."""
+    try:
+        with open(os.path.join(outdir, RECORD), encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if record.get("fingerprint") != print_:
+        return None
+    arts = [Artifact(**a) for a in record.get("artifacts", [])]
+    if not arts or any(not os.path.isfile(a.path) or sha256_of(a.path) != a.sha256 for a in arts):
+        return None
+    return arts
+
+
+def normalize_sdist(path, epoch):
+    """Rewrite an sdist tarball deterministically (order, times, owners, gzip header)."""
+    with tarfile.open(path, "r:gz") as src:
+        members = sorted(src.getmembers(), key=lambda m: m.name)
+        data = {m.name: src.extractfile(m).read() for m in members if m.isfile()}
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as dst:
+        for member in members:
+            member.mtime = epoch
+            member.uid = member.gid = 0
+            member.uname = member.gname = ""
+            member.pax_headers = {}
+            member.mode = 0o755 if member.isdir() or member.mode & 0o111 else 0o644
+            dst.addfile(member, io.BytesIO(data[member.name]) if member.isfile() else None)
+    tmp = path + ".tmp"
+    with open(tmp, "wb") as out:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=epoch, compresslevel=9) as gz:
+            gz.write(raw.getvalue())
+    os.replace(tmp, path)
+
+
+def _run(argv, env, what):
+    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
+        raise DistError("%s failed (rc %d): %s\n%s" % (what, proc.returncode, " ".join(argv), tail))
+    return proc
+
+
+def build(root, outdir, epoch, python=None):
+    """Build sdist and wheel of ``root`` into ``outdir``; returns the artifacts."""
+    python = python or sys.executable
+    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), PYTHONHASHSEED="0")
+    with tempfile.TemporaryDirectory(prefix="pkgops-dist-") as tmp:
+        copy, out = os.path.join(tmp, "src"), os.path.join(tmp, "out")
+        for rel in _files(root):
+            os.makedirs(os.path.dirname(os.path.join(copy, rel)), exist_ok=True)
+            shutil.copy2(os.path.join(root, rel), os.path.join(copy, rel))
+        for dirpath, dirs, files in os.walk(copy):
+            for name in dirs + files:
+                os.utime(os.path.join(dirpath, name), (epoch, epoch))
+        _run([python, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", out, copy], env,
+             "Building the sdist and wheel of '%s'" % root)
+        built = sorted(os.listdir(out))
+        for name in built:
+            if name.endswith(".tar.gz"):
+                normalize_sdist(os.path.join(out, name), epoch)
+        _run([python, "-m", "twine", "check", "--strict"] + [os.path.join(out, n) for n in built], env,
+             "twine check of the distributions of '%s'" % root)
+        os.makedirs(outdir, exist_ok=True)
+        arts = []
+        for name in built:
+            dest = os.path.join(outdir, name)
+            shutil.copyfile(os.path.join(out, name), dest + ".part")
+            os.replace(dest + ".part", dest)
+            arts.append(Artifact(dest, sha256_of(dest), os.path.getsize(dest)))
+    return arts
+
+
+def write_record(outdir, print_, arts):
+    tmp = os.path.join(outdir, RECORD + ".part")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({"fingerprint": print_, "artifacts": [a.as_dict() for a in arts]}, handle, indent=2)
+    os.replace(tmp, os.path.join(outdir, RECORD))
+
+
+__all__: t.List[str] = ["DistError", "Artifact", "fingerprint", "recorded", "build", "write_record"]
