@@ -26,4 +26,20 @@ check=$(play --check --diff -e build_version=1.2.0 | tee "$work/check.log" | rec
 grep -q '^+1.2.0$' "$work/check.log"
 cmp "$work/before.rst" "$work/hello-world/CHANGELOG.rst"
 grep -q '^version = "1.1.0"$' "$work/hello-world/pyproject.toml"
-echo "roles: release 1.1.0 applied, re-run unchanged, check mode of 1.2.0 wrote nothing"
+# A project that has debian/changelog and a spec gets the same words in all three.
+cp -a examples/hello-world "$work/packaged"
+mkdir "$work/packaged/debian"
+cp tests/integration/targets/changelog_entry/files/hello.spec "$work/packaged/"
+printf 'hello-world (1.0.0-1) unstable; urgency=medium\n\n  * First release\n\n -- A <a@example.com>  Mon, 02 Nov 2026 10:00:00 +0000\n' \
+  > "$work/packaged/debian/changelog"
+packaged() {
+  ansible-playbook -i examples/demo/inventory.yml playbooks/release.yml --limit build \
+    -e @examples/demo/release-vars.yml -e "build_project_dir=$work/packaged" "$@"
+}
+[ "$(packaged | recap)" = "2 0" ]
+grep -q '^\* Answer HEAD requests as well as GET$' "$work/packaged/CHANGELOG.rst"
+head -n 3 "$work/packaged/debian/changelog" | diff - <(printf 'hello-world (1.1.0-1) unstable; urgency=medium\n\n  * Answer HEAD requests as well as GET\n')
+grep -A1 '^\* Wed Nov 25 2026 .* - 1.1.0-1$' "$work/packaged/hello.spec" | grep -q '^- Answer HEAD requests as well as GET$'
+dpkg-parsechangelog -l "$work/packaged/debian/changelog" -S Version | grep -qx '1.1.0-1'
+[ "$(packaged | recap)" = "0 0" ]
+echo "roles: release 1.1.0 applied, re-run unchanged, check mode of 1.2.0 wrote nothing; one list of changes in rst, debian/changelog and %changelog"
