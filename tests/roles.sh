@@ -34,7 +34,7 @@ printf 'hello-world (1.0.0-1) unstable; urgency=medium\n\n  * First release\n\n 
   > "$work/packaged/debian/changelog"
 packaged() {
   ansible-playbook -i examples/demo/inventory.yml playbooks/release.yml --limit build \
-    -e @examples/demo/release-vars.yml -e "build_project_dir=$work/packaged" "$@"
+    -e @examples/demo/release-vars.yml -e "build_project_dir=$work/packaged"
 }
 [ "$(packaged | recap)" = "2 0" ]
 grep -q '^\* Answer HEAD requests as well as GET$' "$work/packaged/CHANGELOG.rst"

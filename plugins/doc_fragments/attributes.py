@@ -8,7 +8,7 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
 
-    # Standard documentation fragment
+    # The attributes described, without their support level.
     DOCUMENTATION = r"""
 options: {}
 attributes:
@@ -18,11 +18,29 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
 """
 
-    # Should be used together with the standard fragment
-    FILES = r"""
+    # Modules that edit files: full check mode and diff, atomic writes.
+    FILE_EDITS = r"""
 options: {}
 attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+    support: full
   safe_file_operations:
-    description:
-      - Uses Ansible's strict file operation functions to ensure proper permissions and avoid data corruption.
+    description: Uses Ansible's strict file operation functions to ensure proper permissions and avoid data corruption.
+    support: full
+"""
+
+    # Modules that predict their change in check mode but have no text diff to show.
+    CHECK_ONLY = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+    support: none
 """

@@ -23,15 +23,7 @@ description:
     file is left as it was.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
-  - pkgops.release.attributes
-  - pkgops.release.attributes.FILES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  safe_file_operations:
-    support: full
+  - pkgops.release.attributes.FILE_EDITS
 requirements:
   - packaging
   - python-debian (O(format=debian))

@@ -22,15 +22,7 @@ description:
     and P(pkgops.release.rpm_version#filter) filters do.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
-  - pkgops.release.attributes
-  - pkgops.release.attributes.FILES
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: full
-  safe_file_operations:
-    support: full
+  - pkgops.release.attributes.FILE_EDITS
 requirements:
   - packaging
   - build (for projects whose version is not static in pyproject.toml)

@@ -21,12 +21,7 @@ description:
     O(dest) and the artifacts there still have their recorded sha256.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
-  - pkgops.release.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - pkgops.release.attributes.CHECK_ONLY
 requirements:
   - build, twine, and the project's build backend (for example setuptools)
 options:

@@ -24,12 +24,7 @@ description:
     not implemented yet.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
-  - pkgops.release.attributes
-attributes:
-  check_mode:
-    support: full
-  diff_mode:
-    support: none
+  - pkgops.release.attributes.CHECK_ONLY
 requirements:
   - packaging
 options:
