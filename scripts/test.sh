@@ -22,7 +22,7 @@ layers=("$@")
 build=$(mktemp -d "${TMPDIR:-/tmp}/pkgops-release-test.XXXXXX")
 remove_containers() {  # whatever a scenario or the demo left behind, also after a failure
   local names
-  mapfile -t names < <(podman ps -a --format '{{.Names}}' 2>/dev/null | grep -E '^pkgops-(default|demo)-' || true)
+  mapfile -t names < <(podman ps -a --format '{{.Names}}' 2>/dev/null | grep -E '^pkgops-' || true)
   [ "${#names[@]}" -eq 0 ] || podman rm -f "${names[@]}" >/dev/null 2>&1 || true
 }
 trap 'remove_containers; rm -rf "$build"' EXIT
