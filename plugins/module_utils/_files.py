@@ -6,9 +6,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import stat
 import tempfile
+
+# Directories of a project tree that are not its sources: VCS, environments, build output.
+NOT_SOURCES = {".git", ".venv", "build", "dist", "__pycache__", ".tox", ".nox", ".pytest_cache", ".hypothesis", ".build"}
 
 
 class FileError(ValueError):
@@ -56,3 +61,28 @@ def write_atomic(module, path, text):
 
 def diff(path, before, after):
     return {"before": before or "", "after": after or "", "before_header": path, "after_header": path}
+
+
+def sha256_of(path):
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def source_files(root):
+    """Relative paths of a project's source files, in a stable order."""
+    for dirpath, dirs, files in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in NOT_SOURCES and not d.endswith(".egg-info"))
+        for name in sorted(files):
+            if not name.endswith((".pyc", ".pyo")):
+                yield os.path.relpath(os.path.join(dirpath, name), root)
+
+
+def copy_sources(root, dest):
+    """Copy a project's source files to ``dest`` (a scratch copy a build may dirty)."""
+    for rel in source_files(root):
+        os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
+        shutil.copy2(os.path.join(root, rel), os.path.join(dest, rel))

@@ -18,11 +18,11 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
-import shutil
 import tempfile
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _version
+from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources
 
 
 class ProjectError(ValueError):
@@ -69,7 +69,7 @@ def backend_metadata(root):
 
     with tempfile.TemporaryDirectory(prefix="pkgops-meta-") as tmp:
         copy = os.path.join(tmp, "src")
-        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info"))
+        copy_sources(root, copy)
         try:
             meta = project_wheel_metadata(copy, isolated=False)
         except Exception as exc:  # the backend's own error, whatever its type
@@ -200,7 +200,7 @@ def verify_edit(root, edit, new_version):
         return
     with tempfile.TemporaryDirectory(prefix="pkgops-verify-") as tmp:
         copy = os.path.join(tmp, "src")
-        shutil.copytree(root, copy, ignore=shutil.ignore_patterns(".git", ".venv", "build", "dist", "*.egg-info"))
+        copy_sources(root, copy)
         with open(os.path.join(copy, os.path.relpath(edit.path, root)), "w", encoding="utf-8") as handle:
             handle.write(edit.after)
         _name, seen = backend_metadata(copy)

@@ -29,8 +29,9 @@ import tarfile
 import tempfile
 import typing as t
 
+from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, sha256_of, source_files
+
 RECORD = ".pkgops-dist.json"
-_SKIP_DIRS = {".git", ".venv", "build", "dist", "__pycache__", ".tox", ".nox", ".pytest_cache", ".hypothesis", ".build"}
 
 
 class DistError(ValueError):
@@ -47,27 +48,14 @@ class Artifact:
         return dataclasses.asdict(self)
 
 
-def _files(root):
-    for dirpath, dirs, files in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in _SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(files):
-            if not name.endswith((".pyc", ".pyo")):
-                yield os.path.relpath(os.path.join(dirpath, name), root)
-
-
 def fingerprint(root, epoch):
     """sha256 over the epoch and every source file's path and bytes."""
     digest = hashlib.sha256(b"epoch=%d\0" % epoch)
-    for rel in _files(root):
+    for rel in source_files(root):
         digest.update(rel.encode() + b"\0")
         with open(os.path.join(root, rel), "rb") as handle:
             digest.update(hashlib.sha256(handle.read()).digest())
     return digest.hexdigest()
-
-
-def sha256_of(path):
-    with open(path, "rb") as handle:
-        return hashlib.sha256(handle.read()).hexdigest()
 
 
 def recorded(outdir, print_):
@@ -120,9 +108,7 @@ def build(root, outdir, epoch, python=None):
     env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), PYTHONHASHSEED="0")
     with tempfile.TemporaryDirectory(prefix="pkgops-dist-") as tmp:
         copy, out = os.path.join(tmp, "src"), os.path.join(tmp, "out")
-        for rel in _files(root):
-            os.makedirs(os.path.dirname(os.path.join(copy, rel)), exist_ok=True)
-            shutil.copy2(os.path.join(root, rel), os.path.join(copy, rel))
+        copy_sources(root, copy)
         for dirpath, dirs, files in os.walk(copy):
             for name in dirs + files:
                 os.utime(os.path.join(dirpath, name), (epoch, epoch))

@@ -32,6 +32,8 @@ import tempfile
 import typing as t
 import zipfile
 
+from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
+
 
 class PypiIndexError(ValueError):
     """A distribution that cannot be published, or an index that cannot be updated."""
@@ -56,14 +58,6 @@ class Plan:
     @property
     def changed(self):
         return bool(self.add or self.remove)
-
-
-def sha256_of(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _metadata_text(path):
