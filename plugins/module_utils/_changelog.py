@@ -77,6 +77,20 @@ class Plan:
     action: str  # created, added, replaced, unchanged
     line: int
     entry: str
+    date: datetime.datetime  # the entry's date: the one asked for, or the kept one of an unchanged entry
+
+
+def parse_date(text):
+    """(date, given) from an option: YYYY-MM-DD or ISO 8601 (UTC when no offset); now when None."""
+    if text is None:
+        return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0), False
+    try:
+        value = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        raise ChangelogError("Invalid date '%s': use YYYY-MM-DD or an ISO 8601 date and time." % text)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return value, True
 
 
 def _err(path, message, line=None):
@@ -477,12 +491,12 @@ def plan_entry(path, fmt, current, release, force=False, allow_older=False):
             dated = release if release.date_given or entry.date is None else release.with_date(entry.date)
             text = doc.render(dated)
             if text.rstrip("\n") == entry.text.rstrip("\n"):
-                return Plan(current, current, False, "unchanged", entry.line, text)
+                return Plan(current, current, False, "unchanged", entry.line, text, dated.date)
             if not force:
                 raise _err(path, "the entry for version %s differs from the requested one; "
                            "set force to replace it." % entry.version, entry.line)
             after = doc.splice(index, text, replace=True)
-            return Plan(current, after, after != current, "replaced", entry.line, text)
+            return Plan(current, after, after != current, "replaced", entry.line, text, release.date)
 
     text = doc.render(release)
     index = 0
@@ -493,4 +507,4 @@ def plan_entry(path, fmt, current, release, force=False, allow_older=False):
         index = next((i for i, e in enumerate(doc.entries) if e.key < new_key), len(doc.entries))
     after = doc.splice(index, text, replace=False)
     line = doc.entries[index].line if index < len(doc.entries) else 0
-    return Plan(current, after, True, "created" if current is None else "added", line, text)
+    return Plan(current, after, True, "created" if current is None else "added", line, text, release.date)

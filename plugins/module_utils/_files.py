@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import os
 import shutil
 import stat
+import tarfile
 import tempfile
 
 # Directories of a project tree that are not its sources: VCS, environments, build output.
@@ -86,3 +89,45 @@ def copy_sources(root, dest):
     for rel in source_files(root):
         os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
         shutil.copy2(os.path.join(root, rel), os.path.join(dest, rel))
+
+
+def write_tarball(path, members, epoch):
+    """Write a .tar.gz deterministically, the way strip-nondeterminism would.
+
+    ``members`` are (TarInfo, bytes or None) pairs; they are written in name order with
+    ``epoch`` as every time, owner root:root without names, modes 0755/0644, and a gzip
+    header without a changing time. The file appears complete or not at all.
+    """
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as dst:
+        for member, data in sorted(members, key=lambda pair: pair[0].name):
+            member.mtime = epoch
+            member.uid = member.gid = 0
+            member.uname = member.gname = ""
+            member.pax_headers = {}
+            member.mode = 0o755 if member.isdir() or member.mode & 0o111 else 0o644
+            dst.addfile(member, io.BytesIO(data) if member.isfile() else None)
+    tmp = path + ".part"
+    with open(tmp, "wb") as out:
+        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=epoch, compresslevel=9) as gz:
+            gz.write(raw.getvalue())
+    os.replace(tmp, path)
+
+
+def tarball_of_tree(path, root, prefix, epoch, skip=()):
+    """A deterministic .tar.gz of the directory ``root`` under the top directory ``prefix``."""
+    members = []
+    with tarfile.open(fileobj=io.BytesIO(), mode="w") as helper:
+        for dirpath, dirs, files in os.walk(root):
+            rel_dir = os.path.relpath(dirpath, root)
+            dirs[:] = sorted(d for d in dirs if os.path.normpath(os.path.join(rel_dir, d)) not in skip)
+            for name in [""] + sorted(files):
+                full = os.path.join(dirpath, name) if name else dirpath
+                rel = os.path.normpath(os.path.join(prefix, rel_dir, name))
+                info = helper.gettarinfo(full, arcname=rel)
+                data = None
+                if info.isfile():
+                    with open(full, "rb") as handle:
+                        data = handle.read()
+                members.append((info, data))
+    write_tarball(path, members, epoch)

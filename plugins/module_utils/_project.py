@@ -63,18 +63,101 @@ def _toml(root):
         raise ProjectError("File '%s' is not valid TOML: %s." % (path, exc))
 
 
-def backend_metadata(root):
-    """Name and version from the project's PEP 517 backend, run in a scratch copy."""
+def _wheel_metadata(root):
+    """The core metadata (an email.message.Message) the project's PEP 517 backend prepares."""
     from build.util import project_wheel_metadata
 
     with tempfile.TemporaryDirectory(prefix="pkgops-meta-") as tmp:
         copy = os.path.join(tmp, "src")
         copy_sources(root, copy)
         try:
-            meta = project_wheel_metadata(copy, isolated=False)
+            return project_wheel_metadata(copy, isolated=False)
         except Exception as exc:  # the backend's own error, whatever its type
             raise ProjectError("The build backend of '%s' could not prepare metadata: %s" % (root, exc))
+
+
+def backend_metadata(root):
+    """Name and version from the project's PEP 517 backend, run in a scratch copy."""
+    meta = _wheel_metadata(root)
     return meta["Name"], meta["Version"]
+
+
+@dataclasses.dataclass
+class Metadata:
+    """What packaging a project for a distribution needs to know about it."""
+
+    name: str
+    version: str
+    summary: str
+    description: str  # the long description (readme), may be empty
+    license: str  # License-Expression, License, or the license classifier's name
+    requires: t.List[str]  # Requires-Dist without extras-only requirements
+    requires_python: str
+    homepage: str
+    author: str  # "Name <email>" or ""
+    scripts: t.Dict[str, str]  # console scripts: name -> entry point
+
+
+_LICENSE_CLASSIFIERS = {
+    "MIT License": "MIT",
+    "Apache Software License": "Apache-2.0",
+    "BSD License": "BSD-3-Clause",
+    "ISC License (ISCL)": "ISC",
+    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
+    "GNU General Public License v3 or later (GPLv3+)": "GPL-3.0-or-later",
+    "GNU General Public License v2 or later (GPLv2+)": "GPL-2.0-or-later",
+    "GNU Lesser General Public License v3 or later (LGPLv3+)": "LGPL-3.0-or-later",
+}
+
+
+def _author(meta):
+    from email.utils import getaddresses
+
+    emails = getaddresses([meta.get("Author-email") or ""])
+    if emails and emails[0][1]:
+        name = emails[0][0] or meta.get("Author") or emails[0][1].split("@")[0]
+        return "%s <%s>" % (name, emails[0][1])
+    return ""
+
+
+def build_requires(root):
+    """The [build-system] requires of pyproject.toml (PEP 518's default when there is none)."""
+    system = _toml(root).get("build-system", {})
+    return list(system.get("requires", ["setuptools>=40.8.0"]))
+
+
+def metadata(root):
+    """The project's core metadata (through its build backend) and its console scripts."""
+    from packaging.requirements import InvalidRequirement, Requirement
+
+    meta = _wheel_metadata(root)
+    requires = []
+    for text in meta.get_all("Requires-Dist") or []:
+        try:
+            req = Requirement(text)
+        except InvalidRequirement as exc:
+            raise ProjectError("Project '%s' declares an invalid requirement '%s': %s" % (root, text, exc))
+        if req.marker is not None and "extra" in str(req.marker):
+            continue  # optional: not a dependency of the package
+        requires.append(str(req))
+    license_ = meta.get("License-Expression") or ""
+    if not license_ and (meta.get("License") or "").strip() and "\n" not in meta.get("License").strip():
+        license_ = meta.get("License").strip()
+    if not license_:
+        for classifier in meta.get_all("Classifier") or []:
+            if classifier.startswith("License :: OSI Approved :: "):
+                license_ = _LICENSE_CLASSIFIERS.get(classifier.rsplit(" :: ", 1)[1], "")
+    homepage = meta.get("Home-page") or ""
+    for url in meta.get_all("Project-URL") or []:
+        label, _sep, value = url.partition(",")
+        if not homepage and label.strip().lower() in ("homepage", "home", "source"):
+            homepage = value.strip()
+    scripts = dict(_toml(root).get("project", {}).get("scripts", {}))
+    return Metadata(
+        name=meta["Name"], version=meta["Version"], summary=(meta.get("Summary") or "").strip(),
+        description=(meta.get_payload() or meta.get("Description") or "").strip(), license=license_,
+        requires=requires, requires_python=meta.get("Requires-Python") or "", homepage=homepage,
+        author=_author(meta), scripts=scripts)
 
 
 def read(root):
@@ -225,4 +308,4 @@ def canonical_name(name):
     return str(canonicalize_name(name))
 
 
-__all__: t.List[str] = ["ProjectError", "read", "declaration", "plan_write", "verify_edit", "target_version"]
+__all__: t.List[str] = ["ProjectError", "Metadata", "metadata", "read", "declaration", "plan_write", "verify_edit", "target_version"]

@@ -16,11 +16,6 @@ project is not built again.
 
 from __future__ import annotations
 
-import dataclasses
-import gzip
-import hashlib
-import io
-import json
 import os
 import shutil
 import subprocess
@@ -29,7 +24,8 @@ import tarfile
 import tempfile
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, sha256_of, source_files
+from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, write_tarball
+from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
 
 RECORD = ".pkgops-dist.json"
 
@@ -38,60 +34,11 @@ class DistError(ValueError):
     """The build or the check failed; the message quotes the tool's output."""
 
 
-@dataclasses.dataclass
-class Artifact:
-    path: str
-    sha256: str
-    size: int
-
-    def as_dict(self):
-        return dataclasses.asdict(self)
-
-
-def fingerprint(root, epoch):
-    """sha256 over the epoch and every source file's path and bytes."""
-    digest = hashlib.sha256(b"epoch=%d\0" % epoch)
-    for rel in source_files(root):
-        digest.update(rel.encode() + b"\0")
-        with open(os.path.join(root, rel), "rb") as handle:
-            digest.update(hashlib.sha256(handle.read()).digest())
-    return digest.hexdigest()
-
-
-def recorded(outdir, print_):
-    """The artifacts of a previous build with this fingerprint, if they are all still there."""
-    try:
-        with open(os.path.join(outdir, RECORD), encoding="utf-8") as handle:
-            record = json.load(handle)
-    except (OSError, ValueError):
-        return None
-    if record.get("fingerprint") != print_:
-        return None
-    arts = [Artifact(**a) for a in record.get("artifacts", [])]
-    if not arts or any(not os.path.isfile(a.path) or sha256_of(a.path) != a.sha256 for a in arts):
-        return None
-    return arts
-
-
 def normalize_sdist(path, epoch):
     """Rewrite an sdist tarball deterministically (order, times, owners, gzip header)."""
     with tarfile.open(path, "r:gz") as src:
-        members = sorted(src.getmembers(), key=lambda m: m.name)
-        data = {m.name: src.extractfile(m).read() for m in members if m.isfile()}
-    raw = io.BytesIO()
-    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as dst:
-        for member in members:
-            member.mtime = epoch
-            member.uid = member.gid = 0
-            member.uname = member.gname = ""
-            member.pax_headers = {}
-            member.mode = 0o755 if member.isdir() or member.mode & 0o111 else 0o644
-            dst.addfile(member, io.BytesIO(data[member.name]) if member.isfile() else None)
-    tmp = path + ".tmp"
-    with open(tmp, "wb") as out:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=epoch, compresslevel=9) as gz:
-            gz.write(raw.getvalue())
-    os.replace(tmp, path)
+        members = [(m, src.extractfile(m).read() if m.isfile() else None) for m in src.getmembers()]
+    write_tarball(path, members, epoch)
 
 
 def _run(argv, env, what):
@@ -126,15 +73,8 @@ def build(root, outdir, epoch, python=None):
             dest = os.path.join(outdir, name)
             shutil.copyfile(os.path.join(out, name), dest + ".part")
             os.replace(dest + ".part", dest)
-            arts.append(Artifact(dest, sha256_of(dest), os.path.getsize(dest)))
+            arts.append(Artifact.of(dest))
     return arts
 
 
-def write_record(outdir, print_, arts):
-    tmp = os.path.join(outdir, RECORD + ".part")
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump({"fingerprint": print_, "artifacts": [a.as_dict() for a in arts]}, handle, indent=2)
-    os.replace(tmp, os.path.join(outdir, RECORD))
-
-
-__all__: t.List[str] = ["DistError", "Artifact", "fingerprint", "recorded", "build", "write_record"]
+__all__: t.List[str] = ["DistError", "RECORD", "build"]

@@ -155,9 +155,15 @@ line:
   returned: always
   type: int
   sample: 1
+date:
+  description:
+    - The entry's date and time (ISO 8601) - the one asked for, or, when O(date) is omitted and the
+      entry is already there, the date it keeps. Later steps take the build's SOURCE_DATE_EPOCH from it.
+  returned: success
+  type: str
+  sample: "2026-11-25T00:00:00+00:00"
 """
 
-import datetime
 import os
 import traceback
 
@@ -182,18 +188,6 @@ def guess_format(path):
     if name.lower().endswith((".md", ".markdown")):
         return "markdown"
     return "rst"
-
-
-def parse_date(text):
-    if text is None:
-        return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0), False
-    try:
-        value = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        raise _changelog.ChangelogError("Invalid date '%s': use YYYY-MM-DD or an ISO 8601 date and time." % text)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.timezone.utc)
-    return value, True
 
 
 def main():
@@ -231,7 +225,7 @@ def main():
     path = p["path"]
     result = dict(changed=False, path=path, format=p["format"])
     try:
-        date, date_given = parse_date(p["date"])
+        date, date_given = _changelog.parse_date(p["date"])
         release = _changelog.Release(
             version=p["version"], changes=p["changes"], date=date, date_given=date_given,
             compatible=p["compatible"], package=p["package"] or "", maintainer=p["maintainer"] or "",
@@ -245,7 +239,8 @@ def main():
             _files.check_writable(path)
     except (_changelog.ChangelogError, _files.FileError, _version.VersionError) as exc:
         module.fail_json(msg=str(exc), **result)
-    result.update(changed=plan.changed, action=plan.action, entry=plan.entry, line=plan.line)
+    result.update(changed=plan.changed, action=plan.action, entry=plan.entry, line=plan.line,
+                  date=plan.date.isoformat())
     if plan.changed and module._diff:
         result["diff"] = _files.diff(path, plan.before, plan.after)
     if plan.changed and not module.check_mode:

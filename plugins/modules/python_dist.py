@@ -85,7 +85,7 @@ skipped_build:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _pydist
+from ansible_collections.pkgops.release.plugins.module_utils import _pydist, _record
 
 
 def main():
@@ -102,14 +102,15 @@ def main():
     if p["source_date_epoch"] < 315532800:
         module.fail_json(msg="source_date_epoch %d is before 1980: zip files cannot hold it." % p["source_date_epoch"])
     try:
-        print_ = _pydist.fingerprint(p["path"], p["source_date_epoch"])
-        arts = None if p["force"] else _pydist.recorded(p["dest"], print_)
-        if arts is not None:
+        print_ = _record.fingerprint(p["path"], {"epoch": p["source_date_epoch"]})
+        previous = None if p["force"] else _record.recorded(p["dest"], _pydist.RECORD, print_)
+        if previous is not None:
+            arts = previous[0]
             module.exit_json(changed=False, skipped_build=True, fingerprint=print_, artifacts=[a.as_dict() for a in arts])
         if module.check_mode:
             module.exit_json(changed=True, skipped_build=False, fingerprint=print_, artifacts=[])
         arts = _pydist.build(p["path"], p["dest"], p["source_date_epoch"])
-        _pydist.write_record(p["dest"], print_, arts)
+        _record.write(p["dest"], _pydist.RECORD, print_, arts)
     except (_pydist.DistError, OSError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=True, skipped_build=False, fingerprint=print_, artifacts=[a.as_dict() for a in arts])

@@ -20,25 +20,40 @@ description:
     rename, then withdrawn files are deleted; a reader sees the old index or the new one, never a link to a
     missing file.
   - Immutable - a file name already published with other bytes is refused; the same bytes again change nothing.
-  - Other repository types (apt with reprepro, yum with createrepo_c) and uploads to devpi or pypiserver are
-    not implemented yet.
+  - O(type=apt) keeps a signed apt repository with C(reprepro) in O(path) - C(gnupg/) (the repository's own GnuPG
+    home), reprepro's C(conf/) and C(db/), and C(current/public/) which is what a web server serves (C(dists/)
+    with signed C(InRelease) and C(Release.gpg), C(pool/), and the public key as C(O(key_name).asc) and
+    C(O(key_name).gpg)). The repository, its suites and its signing key (Ed25519 or RSA 3072/4096, SHA-512
+    signatures) are created when absent; O(files) are C(.changes) (their C(.deb) and C(.dsc)), C(.deb) or C(.dsc)
+    files.
+  - For O(type=apt), every change is made on a copy of the repository state (pool files hard-linked), exported,
+    signed, verified with the exported public key, and published by one rename of the C(current) symbolic
+    link - a change killed at any moment leaves the served repository exactly as it was. A key that is not the
+    repository's (not in its GnuPG home, or not the one its suites are signed with) is refused.
+  - O(type=apt) can also copy a source package and its binaries, the very same files, from one suite to another
+    (O(promote_from)).
+  - Uploads to devpi or pypiserver and yum repositories are not implemented yet.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
 requirements:
-  - packaging
+  - packaging (O(type=pypi))
+  - reprepro, gnupg, dpkg-deb and python-debian on the repository host (O(type=apt))
 options:
   type:
     description: The kind of repository.
     type: str
-    choices: [pypi]
+    choices: [pypi, apt]
     default: pypi
   path:
     description: The repository's directory on the host. Created when absent.
     type: path
     required: true
   files:
-    description: The artifacts to publish (wheels and sdists for O(type=pypi)). Required with O(state=present).
+    description:
+      - The artifacts to publish - wheels and sdists for O(type=pypi); C(.changes), C(.deb) or C(.dsc) for O(type=apt).
+      - Required with O(state=present) for O(type=pypi); for O(type=apt) an empty list creates or updates the
+        repository (suites, key) without packages.
     type: list
     elements: path
     default: []
@@ -48,11 +63,78 @@ options:
     choices: [present, absent]
     default: present
   name:
-    description: The project whose version to withdraw, with O(state=absent).
+    description:
+      - The project whose version to withdraw, with O(state=absent).
+      - For O(type=apt), the source package - to withdraw with O(state=absent) or to promote with O(promote_from).
     type: str
   version:
-    description: The version to withdraw, with O(state=absent).
+    description:
+      - The version to withdraw, with O(state=absent) (for O(type=apt) the Debian version, for example C(1.1.0-1)),
+        or to promote with O(promote_from).
     type: str
+  suites:
+    description: The apt repository's suites (O(type=apt)). Suites not listed any more are dropped.
+    type: list
+    elements: dict
+    default: [{codename: bookworm, suite: stable}]
+    suboptions:
+      codename:
+        description: The codename (C(dists/CODENAME)).
+        type: str
+        required: true
+      suite:
+        description: The suite name clients may use instead, for example V(stable) or V(testing).
+        type: str
+        default: ""
+      components:
+        description: The components.
+        type: list
+        elements: str
+        default: [main]
+      architectures:
+        description: The architectures; V(source) for source packages. Architecture C(all) packages go into each.
+        type: list
+        elements: str
+        default: [amd64, source]
+      origin:
+        description: The C(Origin) field.
+        type: str
+        default: pkgops.release
+      label:
+        description: The C(Label) field.
+        type: str
+        default: pkgops.release
+  codename:
+    description: The suite O(files) go into, or a version is withdrawn from or promoted to; by default the first suite.
+    type: str
+  component:
+    description: The component O(files) go into.
+    type: str
+    default: main
+  promote_from:
+    description:
+      - Copy source package O(name) at O(version) and its binaries from this suite to O(codename) - the same
+        files, nothing rebuilt. Unchanged when O(codename) already has exactly those files.
+    type: str
+  signing_key:
+    description:
+      - The fingerprint (or long key ID) of the key that signs. It must be a secret key in the repository's GnuPG
+        home (O(path)C(/gnupg)) and, once the repository exists, the key its suites are signed with.
+      - By default the home's only key, generated when there is none.
+    type: str
+  key_type:
+    description: The kind of key generated when the repository has none.
+    type: str
+    choices: [ed25519, rsa3072, rsa4096]
+    default: ed25519
+  key_uid:
+    description: The user ID of a generated key.
+    type: str
+    default: pkgops.release repository <repository@localhost>
+  key_name:
+    description: The file name (without extension) of the exported public key in the served tree.
+    type: str
+    default: archive-keyring
 """
 
 EXAMPLES = r"""
@@ -63,6 +145,33 @@ EXAMPLES = r"""
     files:
       - /build/dist/hello_world-1.1.0.tar.gz
       - /build/dist/hello_world-1.1.0-py3-none-any.whl
+
+- name: Publish the Debian packages into a signed apt repository
+  pkgops.release.repo_publish:
+    type: apt
+    path: /srv/apt
+    suites:
+      - codename: bookworm
+        suite: stable
+      - codename: bookworm-testing
+        suite: testing
+    codename: bookworm-testing
+    files:
+      - /build/deb/hello-world_1.1.0-1_amd64.changes
+
+- name: Promote the tested version, the same files, to stable
+  pkgops.release.repo_publish:
+    type: apt
+    path: /srv/apt
+    suites:
+      - codename: bookworm
+        suite: stable
+      - codename: bookworm-testing
+        suite: testing
+    codename: bookworm
+    promote_from: bookworm-testing
+    name: hello-world
+    version: 1.1.0-1
 
 - name: Withdraw 1.0.0
   pkgops.release.repo_publish:
@@ -112,29 +221,102 @@ artifacts:
       type: str
   sample: [{"filename": "hello_world-1.1.0-py3-none-any.whl", "project": "hello-world", "version": "1.1.0",
             "sha256": "0f3c..."}]
+promoted:
+  description: The source packages copied, as C(SOURCE VERSION) (O(type=apt)).
+  returned: always
+  type: list
+  elements: str
+  sample: [hello-world 1.1.0-1]
+fingerprint:
+  description: The fingerprint of the repository's signing key (O(type=apt); empty in check mode before it exists).
+  returned: when O(type=apt)
+  type: str
+  sample: 088F4BD2216ED2136C7EF3A0CF82BE32AD5F1579
+public_key:
+  description: The exported public key, ASCII-armored (O(type=apt); absent in check mode before it exists).
+  returned: when O(type=apt) and the repository exists
+  type: str
+packages:
+  description: What O(codename) holds afterwards, for O(type=apt) (in check mode, before the change).
+  returned: when O(type=apt)
+  type: list
+  elements: dict
+  sample: [{"source": "hello-world", "package": "hello-world", "version": "1.1.0-1", "architecture": "amd64",
+            "filekey": "pool/main/h/hello-world/hello-world_1.1.0-1_all.deb"}]
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _pypi_index
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _pypi_index
+
+SUITE_SPEC = dict(
+    codename=dict(type="str", required=True),
+    suite=dict(type="str", default=""),
+    components=dict(type="list", elements="str", default=["main"]),
+    architectures=dict(type="list", elements="str", default=["amd64", "source"]),
+    origin=dict(type="str", default="pkgops.release"),
+    label=dict(type="str", default="pkgops.release"),
+)
+
+
+def publish_apt(module):
+    p = module.params
+    cfg = _apt_repo.Config(
+        root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
+        key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"])
+    withdraw = (p["name"], p["version"]) if p["state"] == "absent" else None
+    promote = (p["promote_from"], p["name"], p["version"]) if p["promote_from"] else None
+    try:
+        files = p["files"] if p["state"] == "present" else ()
+        plan = _apt_repo.plan(cfg, files, p["codename"] or "", p["component"], withdraw, promote)
+        fingerprint = plan.fingerprint
+        if plan.changed and not module.check_mode:
+            fingerprint = _apt_repo.apply(cfg, plan)
+        codename = plan.codename
+        rows = _apt_repo.packages(p["path"], codename) if _apt_repo.current(p["path"]) else []
+    except (_apt_repo.AptRepoError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(
+        changed=plan.changed, added=[os.path.basename(u.path) for u in plan.add], unchanged=plan.unchanged,
+        removed=["%s %s" % (r[1], r[2]) for r in plan.remove], promoted=["%s %s" % (c[2], c[3]) for c in plan.copy],
+        fingerprint=fingerprint,
+        packages=[dict(source=r[0], package=r[2], version=r[3], architecture=r[4], filekey=r[5]) for r in rows])
+    key = _apt_repo.public_key(p["path"], p["key_name"])
+    if key is not None:
+        result["public_key"] = key
+    module.exit_json(**result)
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            type=dict(type="str", choices=["pypi"], default="pypi"),
+            type=dict(type="str", choices=["pypi", "apt"], default="pypi"),
             path=dict(type="path", required=True),
             files=dict(type="list", elements="path", default=[]),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             name=dict(type="str"),
             version=dict(type="str"),
+            suites=dict(type="list", elements="dict", options=SUITE_SPEC,
+                        default=[dict(codename="bookworm", suite="stable")]),
+            codename=dict(type="str"),
+            component=dict(type="str", default="main"),
+            promote_from=dict(type="str"),
+            signing_key=dict(type="str", no_log=False),
+            key_type=dict(type="str", choices=["ed25519", "rsa3072", "rsa4096"], default="ed25519"),
+            key_uid=dict(type="str", default="pkgops.release repository <repository@localhost>", no_log=False),
+            key_name=dict(type="str", default="archive-keyring"),
         ),
         required_if=[("state", "absent", ("name", "version"))],
+        required_by={"promote_from": ("name", "version")},
         supports_check_mode=True,
     )
     p = module.params
+    if p["type"] == "apt":
+        publish_apt(module)
+    if p["promote_from"]:
+        module.fail_json(msg="promote_from is for type apt.")
     if p["state"] == "present" and not p["files"]:
         module.fail_json(msg="state is present but files is empty: name the artifacts to publish.")
     try:

@@ -6,6 +6,10 @@ import pytest
 
 from hello_world import main
 
+# The server under test is local: no proxy from the environment applies (Debian's build sets
+# http_proxy to an unreachable address to keep tests offline).
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
 
 @pytest.fixture()
 def server():
@@ -18,20 +22,20 @@ def server():
 
 
 def test_greeting(server):
-    with urllib.request.urlopen(server + "/") as response:
+    with OPENER.open(server + "/") as response:
         assert response.status == 200
         assert response.read() == b"Hi there\n"
 
 
 def test_health(server):
-    with urllib.request.urlopen(server + "/health") as response:
+    with OPENER.open(server + "/health") as response:
         assert response.headers["Content-Type"] == "application/json"
         assert json.loads(response.read())["status"] == "ok"
 
 
 def test_unknown_path_is_404(server):
     with pytest.raises(urllib.error.HTTPError) as exc:
-        urllib.request.urlopen(server + "/nope")
+        OPENER.open(server + "/nope")
     assert exc.value.code == 404
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from ansible_collections.pkgops.release.plugins.module_utils import _pydist as d
+from ansible_collections.pkgops.release.plugins.module_utils import _record as r
 
 EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "hello-world"
 EPOCH = 1764028800  # 2026-11-25
@@ -45,23 +46,23 @@ def test_sdist_is_normalized(project, tmp_path):
 
 
 def test_fingerprint_follows_content_and_epoch(project):
-    base = d.fingerprint(project, EPOCH)
-    assert d.fingerprint(project, EPOCH) == base
-    assert d.fingerprint(project, EPOCH + 1) != base
+    base = r.fingerprint(project, {"epoch": EPOCH})
+    assert r.fingerprint(project, {"epoch": EPOCH}) == base
+    assert r.fingerprint(project, {"epoch": EPOCH + 1}) != base
     with open(os.path.join(project, "README.rst"), "a", encoding="utf-8") as handle:
         handle.write("more\n")
-    assert d.fingerprint(project, EPOCH) != base
+    assert r.fingerprint(project, {"epoch": EPOCH}) != base
 
 
 def test_record_is_trusted_only_while_the_artifacts_are_intact(project, tmp_path):
     out = str(tmp_path / "out")
     arts = d.build(project, out, EPOCH)
-    d.write_record(out, "fp", arts)
-    assert d.recorded(out, "fp") == arts
-    assert d.recorded(out, "other") is None
+    r.write(out, d.RECORD, "fp", arts, {"note": 1})
+    assert r.recorded(out, d.RECORD, "fp") == (arts, {"note": 1})
+    assert r.recorded(out, d.RECORD, "other") is None
     with open(arts[1].path, "ab") as handle:
         handle.write(b"x")
-    assert d.recorded(out, "fp") is None
+    assert r.recorded(out, d.RECORD, "fp") is None
 
 
 def test_a_failing_build_quotes_the_backend(project, tmp_path):

@@ -1,0 +1,455 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Debian packages of a Python project: debian/ from its metadata, dpkg-buildpackage, lintian.
+
+A project without debian/ gets one generated from its core metadata (through its build
+backend): control (names after Debian's Python policy: ``python3-NAME`` from source
+``python-NAME`` for a library, ``NAME`` for a service), changelog (``_changelog``, dch's
+format), rules (dh + pybuild), copyright (DEP-5, the license mapped to Debian's short name),
+source/format 3.0 (quilt), and for a service its unit (``_unit``) and sysusers.d file,
+installed by dh_installsystemd and dh_installsysusers. A project that ships debian/ is built
+with it; only the changelog entry is added.
+
+The build runs in a scratch copy (the project's tree is never touched) with the upstream
+tarball written deterministically and SOURCE_DATE_EPOCH from the changelog's date, so the
+same inputs give the same .deb bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import textwrap
+import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _project, _unit, _version
+from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
+from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
+
+RECORD = ".pkgops-deb.json"
+STANDARDS_VERSION = "4.6.2"
+BUILD_DEPENDS = ("debhelper-compat (= 13)", "dh-python", "pybuild-plugin-pyproject", "python3-all")
+# dpkg-buildpackage with a clean PATH: shims of other Pythons (pyenv, venvs) break pybuild.
+BUILD_PATH = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+# SPDX identifier -> Debian's DEP-5 short name, and the file under /usr/share/common-licenses
+# when Debian ships the text (else the project's own license text goes into copyright).
+LICENSES = {
+    "MIT": ("Expat", None),
+    "Apache-2.0": ("Apache-2.0", "Apache-2.0"),
+    "BSD-2-Clause": ("BSD-2-clause", None),
+    "BSD-3-Clause": ("BSD-3-clause", None),
+    "ISC": ("ISC", None),
+    "MPL-2.0": ("MPL-2.0", "MPL-2.0"),
+    "GPL-2.0-only": ("GPL-2", "GPL-2"),
+    "GPL-2.0-or-later": ("GPL-2+", "GPL-2"),
+    "GPL-3.0-only": ("GPL-3", "GPL-3"),
+    "GPL-3.0-or-later": ("GPL-3+", "GPL-3"),
+    "LGPL-2.1-or-later": ("LGPL-2.1+", "LGPL-2.1"),
+    "LGPL-3.0-or-later": ("LGPL-3+", "LGPL-3"),
+}
+LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.rst", "LICENSE.md", "COPYING", "COPYING.txt")
+NO_ITP = ("# A package for the project's own repositories: there is no ITP bug to close.\n"
+          "initial-upload-closes-no-bugs\n")
+
+
+class DebianError(ValueError):
+    """Bad input, a failed build or lintian findings; the message names the file or quotes the log."""
+
+
+@dataclasses.dataclass
+class Options:
+    kind: str = "auto"  # service, library, or auto (service when the project has one console script)
+    source: str = ""
+    package: str = ""
+    maintainer: str = ""
+    section: str = ""
+    service_command: t.List[str] = dataclasses.field(default_factory=list)
+    lintian_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Naming:
+    kind: str
+    source: str
+    package: str
+    upstream: str
+    service: t.Optional[_unit.Service]
+
+
+@dataclasses.dataclass
+class Finding:
+    severity: str  # E W I P X
+    package: str
+    tag: str
+    detail: str
+
+    def __str__(self):
+        return "%s: %s: %s%s" % (self.severity, self.package, self.tag, (" " + self.detail) if self.detail else "")
+
+
+@dataclasses.dataclass
+class Result:
+    artifacts: t.List[Artifact]
+    findings: t.List[Finding]
+    generated: t.List[str]  # debian/ files written from metadata (empty when the project has debian/)
+    source: str
+    package: str
+    version: str
+
+
+def debian_name(name):
+    """A project name as a Debian package name part (lowercase, runs of -_. as one dash)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def python_dependency(requirement):
+    """A PEP 508 requirement as a Debian relation on python3-NAME, versions mapped as upstream."""
+    from packaging.requirements import Requirement
+
+    req = Requirement(requirement)
+    base = "python3-" + debian_name(req.name)
+    relations = []
+    for spec in sorted(req.specifier, key=str):
+        op = {">=": ">=", "<=": "<=", ">": ">>", "<": "<<", "==": "=", "~=": ">="}.get(spec.operator)
+        if op is None or "*" in spec.version:
+            continue  # != and wildcards have no single Debian relation; the Python check still applies
+        relations.append("%s (%s %s)" % (base, op, _version.deb_upstream(spec.version)))
+    return relations or [base]
+
+
+# Build backends whose Debian package is not python3-NAME.
+BACKEND_PACKAGES = {"flit-core": "flit", "wheel": None}
+
+
+def build_backend_depends(root):
+    """Build-Depends for the project's [build-system] requires (setuptools -> python3-setuptools)."""
+    from packaging.requirements import Requirement
+
+    deps = []
+    for text in _project.build_requires(root):
+        name = debian_name(Requirement(text).name)
+        package = BACKEND_PACKAGES.get(name, "python3-" + name)
+        if package and package not in deps:
+            deps.append(package)
+    return deps
+
+
+def man_pages(root):
+    """Relative paths of the project's man pages (man/, doc/, docs/: NAME.SECTION)."""
+    found = []
+    for folder in ("man", "doc", "docs", os.path.join("docs", "man")):
+        path = os.path.join(root, folder)
+        if os.path.isdir(path):
+            found += [os.path.join(folder, n) for n in sorted(os.listdir(path)) if re.search(r"\.[1-8]$", n)]
+    return found
+
+
+def naming(root, meta, opts, version):
+    kind = opts.kind
+    if kind == "auto":
+        kind = "service" if len(meta.scripts) == 1 or opts.service_command else "library"
+    if kind not in ("service", "library"):
+        raise DebianError("kind must be service, library or auto, not '%s'." % kind)
+    base = debian_name(meta.name)
+    if kind == "library":
+        base = base[len("python-"):] if base.startswith("python-") else base
+        source, package = opts.source or "python-" + base, opts.package or "python3-" + base
+    else:
+        source, package = opts.source or base, opts.package or base
+    for what, value in (("source", source), ("package", package)):
+        if not re.match(r"^[a-z0-9][a-z0-9+.-]+$", value):
+            raise DebianError("The %s package name '%s' is not a valid Debian package name." % (what, value))
+    service = None
+    if kind == "service":
+        command = list(opts.service_command)
+        if not command:
+            if len(meta.scripts) != 1:
+                raise DebianError("Project '%s' has %d console scripts; name the service's command (service_command)."
+                                  % (root, len(meta.scripts)))
+            command = ["/usr/bin/" + next(iter(meta.scripts))]
+        if not command[0].startswith("/"):
+            command[0] = "/usr/bin/" + command[0]
+        pages = [os.path.basename(p) for p in man_pages(root)]
+        program = os.path.basename(command[0])
+        page = next((p for p in pages if p.rsplit(".", 1)[0] == program), "")
+        service = _unit.Service(
+            name=package, description=_synopsis(meta, root), command=command,
+            environment_file="/etc/default/" + package,
+            man_page="%s(%s)" % tuple(page.rsplit(".", 1)) if page else "", homepage=meta.homepage)
+    return Naming(kind, source, package, _version.deb_upstream(version), service)
+
+
+def _synopsis(meta, root):
+    text = meta.summary.strip().rstrip(".")
+    if not text:
+        raise DebianError("Project '%s' has no summary (description in pyproject.toml): Debian needs one." % root)
+    text = re.sub(r"^(a|an|the)\s+", "", text, flags=re.I)
+    if len(text) > 80:
+        raise DebianError("The summary of '%s' is longer than 80 characters: Debian's synopsis cannot hold it." % root)
+    return text
+
+
+def _long_description(meta, names):
+    """The first prose paragraph of the readme, then what the package installs."""
+    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", meta.description) if p.strip()]
+    prose = ""
+    for para in paragraphs:
+        lines = para.splitlines()
+        if len(lines) == 2 and re.match(r"^([=\-~^#*+])\1+$", lines[1].strip()):
+            continue  # an rst title
+        if lines[0].startswith("#") or lines[0].startswith(".. ") or len(lines) == 1 and lines[0] == meta.name:
+            continue  # a markdown heading or an rst directive
+        prose = re.sub(r"`+|\*\*", "", " ".join(line.strip() for line in lines))
+        break
+    if names.kind == "service":
+        closing = "This package runs %s as a systemd service under its own system user." % names.package
+    else:
+        closing = "This package installs the library for Python 3."
+    out = []
+    for para in ([prose] if prose else []) + [closing]:
+        if out:
+            out.append(" .")
+        out += [" " + line for line in textwrap.wrap(para, 79)]
+    return "\n".join(out)
+
+
+def _copyright(root, meta, maintainer):
+    spdx = meta.license.strip()
+    if spdx not in LICENSES:
+        raise DebianError("The license '%s' of '%s' has no Debian mapping here; use one of %s or ship debian/."
+                          % (spdx or "(none)", root, ", ".join(sorted(LICENSES))))
+    short, common = LICENSES[spdx]
+    holder = meta.author or maintainer
+    text = ""
+    for name in LICENSE_FILES:
+        path = os.path.join(root, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+            found = re.search(r"^\s*Copyright\s+(?:\(c\)\s*)?(.+)$", text, re.M | re.I)
+            if found:
+                holder = found.group(1).strip()
+            break
+    if common:
+        body = [" On Debian systems, the full text of this license is in",
+                " /usr/share/common-licenses/%s." % common]
+    else:
+        if not text:
+            raise DebianError("Project '%s' has no license file (%s) to quote in debian/copyright."
+                              % (root, ", ".join(LICENSE_FILES)))
+        lines = text.strip("\n").splitlines()
+        if lines and re.match(r"^\s*(MIT License|.*License)\s*$", lines[0]) and len(lines) > 1 and not lines[1].strip():
+            lines = lines[2:]  # the title line
+        body = [(" " + line.rstrip()) if line.strip() else " ." for line in lines]
+        body = [line for line in body if not re.match(r"^ Copyright\b", line, re.I)]
+        while body and body[0] == " .":
+            body.pop(0)
+    para = ["Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
+            "Upstream-Name: %s" % meta.name]
+    if meta.homepage:
+        para.append("Source: %s" % meta.homepage)
+    return "\n".join(para + [
+        "",
+        "Files: *",
+        "Copyright: %s" % holder,
+        "License: %s" % short,
+        "",
+        "Files: debian/*",
+        "Copyright: %s" % maintainer,
+        "License: %s" % short,
+        "",
+        "License: %s" % short,
+    ] + body) + "\n"
+
+
+def generate(root, meta, opts, names, has_tests):
+    """debian/ files from the project's metadata: {relative path: (text, mode)}."""
+    maintainer = opts.maintainer or meta.author
+    if not maintainer:
+        raise DebianError("Project '%s' names no author with an email; set the maintainer ('Name <email>')." % root)
+    build_depends = list(BUILD_DEPENDS) + build_backend_depends(root)
+    if names.service:
+        build_depends.append("dh-sequence-installsysusers")  # in dh's default sequence from compat 14
+    if has_tests:
+        build_depends.append("python3-pytest <!nocheck>")
+    for req in meta.requires:
+        build_depends += ["%s <!nocheck>" % rel for rel in python_dependency(req)]
+    section = opts.section or ("python" if names.kind == "library" else "misc")
+    control = [
+        "Source: %s" % names.source,
+        "Section: %s" % section,
+        "Priority: optional",
+        "Maintainer: %s" % maintainer,
+        "Build-Depends:",
+    ] + [" %s," % dep for dep in build_depends] + [
+        "Standards-Version: %s" % STANDARDS_VERSION,
+    ]
+    if meta.homepage:
+        control.append("Homepage: %s" % meta.homepage)
+    control += ["Rules-Requires-Root: no", "",
+                "Package: %s" % names.package,
+                "Architecture: all"]
+    if names.kind == "service":
+        control.append("Pre-Depends: ${misc:Pre-Depends}")
+    control += ["Depends: ${python3:Depends}, ${misc:Depends}",
+                "Description: %s" % _synopsis(meta, root),
+                _long_description(meta, names)]
+    rules = ["#!/usr/bin/make -f",
+             "# Written by pkgops.release deb_build from the project's metadata.",
+             "export PYBUILD_NAME=%s" % debian_name(meta.name)]
+    if has_tests:
+        rules.append("export PYBUILD_TEST_PYTEST=1")
+    rules += ["", "%:", "\tdh $@ --with python3 --buildsystem=pybuild", ""]
+    files = {
+        "debian/control": ("\n".join(control) + "\n", 0o644),
+        "debian/rules": ("\n".join(rules), 0o755),
+        "debian/copyright": (_copyright(root, meta, maintainer), 0o644),
+        "debian/source/format": ("3.0 (quilt)\n", 0o644),
+        "debian/clean": ("*.egg-info/\nsrc/*.egg-info/\n", 0o644),
+        "debian/%s.lintian-overrides" % names.package: (NO_ITP, 0o644),
+    }
+    pages = man_pages(root)
+    if pages:
+        files["debian/%s.manpages" % names.package] = ("\n".join(pages) + "\n", 0o644)
+    if names.service:
+        files["debian/%s.service" % names.package] = (_unit.unit(names.service), 0o644)
+        files["debian/%s.sysusers" % names.package] = (_unit.sysusers(names.service), 0o644)
+    return files
+
+
+def _control_source(root):
+    from debian.deb822 import Deb822
+
+    path = os.path.join(root, "debian", "control")
+    try:
+        with open(path, encoding="utf-8") as handle:
+            first = next(Deb822.iter_paragraphs(handle), None)
+    except OSError as exc:
+        raise DebianError("Cannot read '%s': %s" % (path, exc))
+    if not first or "Source" not in first:
+        raise DebianError("File '%s' has no Source field in its first paragraph." % path)
+    return first["Source"]
+
+
+def _source_format(tree):
+    try:
+        with open(os.path.join(tree, "debian", "source", "format"), encoding="utf-8") as handle:
+            return handle.read().strip()
+    except OSError:
+        return "1.0"
+
+
+def findings_of(output):
+    """lintian's tag lines as Findings (other lines, e.g. notes, are dropped)."""
+    found = []
+    for line in output.splitlines():
+        match = re.match(r"^([EWIPXC]): (\S+(?: source)?): (\S+)(?: (.*))?$", line)
+        if match:
+            found.append(Finding(match.group(1), match.group(2), match.group(3), match.group(4) or ""))
+    return found
+
+
+def lintian(changes):
+    proc = subprocess.run(["lintian", "--display-info", "--pedantic", "--fail-on", "none", changes],
+                          capture_output=True, text=True, check=False,
+                          env={"PATH": BUILD_PATH, "LC_ALL": "C.UTF-8", "HOME": os.path.dirname(changes)})
+    if proc.returncode != 0:
+        raise DebianError("lintian failed on '%s' (rc %d): %s" % (changes, proc.returncode, proc.stderr.strip()))
+    return findings_of(proc.stdout)
+
+
+def blocking(findings, allow):
+    """Errors and warnings whose tag the user did not allow."""
+    return [f for f in findings if f.severity in ("E", "W") and f.tag not in allow]
+
+
+def failing_lines(log, limit=15):
+    """The lines of a build log that say what failed, else its tail."""
+    lines = log.strip().splitlines()
+    picked = [line for line in lines if re.search(r"\b(error|failed|FAILED|Error)\b|^E\s", line)]
+    return "\n".join((picked or lines)[-limit:])
+
+
+def build(root, outdir, release, opts, lint=True):
+    """Build source and binary packages of ``root`` into ``outdir``; returns a Result.
+
+    ``release`` is a ``_changelog.Release`` whose version, changes, date and maintainer make
+    the changelog entry. Raises DebianError for bad input, a failed build, or blocking
+    lintian findings.
+    """
+    own = os.path.isdir(os.path.join(root, "debian"))
+    meta = _project.metadata(root)
+    if _version.parse(meta.version) != _version.parse(release.version):
+        raise DebianError("Project '%s' declares version %s, not the release's %s: set the version first "
+                          "(project_version)." % (root, meta.version, release.version))
+    # One maintainer for control and the changelog trailer (else lintian sees an NMU).
+    opts = dataclasses.replace(opts, maintainer=opts.maintainer or release.maintainer or meta.author)
+    names = naming(root, meta, opts, release.version)
+    if own:
+        names.source = _control_source(root)
+    epoch = int(release.date.timestamp())
+    release = dataclasses.replace(release, package=names.source, maintainer=opts.maintainer)
+    with tempfile.TemporaryDirectory(prefix="pkgops-deb-") as tmp:
+        tree = os.path.join(tmp, "%s-%s" % (names.source, names.upstream))
+        copy_sources(root, tree)
+        generated = []
+        if not own:
+            has_tests = os.path.isdir(os.path.join(root, "tests")) or os.path.isdir(os.path.join(root, "test"))
+            for rel, (text, mode) in sorted(generate(root, meta, opts, names, has_tests).items()):
+                path = os.path.join(tree, rel)
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(text)
+                os.chmod(path, mode)
+                generated.append(rel)
+        changelog = os.path.join(tree, "debian", "changelog")
+        current = None
+        if os.path.exists(changelog):
+            with open(changelog, "rb") as handle:
+                current = _changelog.decode(os.path.join(root, "debian", "changelog"), handle.read())
+        try:
+            plan = _changelog.plan_entry(os.path.join(root, "debian", "changelog"), "debian", current, release)
+        except _changelog.ChangelogError as exc:
+            raise DebianError(str(exc))
+        with open(changelog, "w", encoding="utf-8") as handle:
+            handle.write(plan.after)
+        if not own:
+            generated.append("debian/changelog")
+        if "quilt" in _source_format(tree):
+            tarball_of_tree(os.path.join(tmp, "%s_%s.orig.tar.gz" % (names.source, names.upstream)), tree,
+                            os.path.basename(tree), epoch, skip=("debian",))
+        env = {"PATH": BUILD_PATH, "HOME": tmp, "LC_ALL": "C.UTF-8", "SOURCE_DATE_EPOCH": str(epoch),
+               "DEB_BUILD_OPTIONS": os.environ.get("DEB_BUILD_OPTIONS", ""), "PYTHONHASHSEED": "0"}
+        proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "--build=full"], cwd=tree, env=env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
+        if proc.returncode != 0:
+            raise DebianError("dpkg-buildpackage failed for '%s' (rc %d):\n%s"
+                              % (root, proc.returncode, failing_lines(proc.stdout)))
+        made = sorted(n for n in os.listdir(tmp) if os.path.isfile(os.path.join(tmp, n)))
+        changes = [n for n in made if n.endswith(".changes")]
+        findings = lintian(os.path.join(tmp, changes[0])) if lint and changes else []
+        bad = blocking(findings, opts.lintian_allow)
+        if bad:
+            raise DebianError("lintian reports %d error(s)/warning(s) for '%s' (allow a tag with a reason in "
+                              "lintian_allow only if it is justified):\n%s"
+                              % (len(bad), root, "\n".join(str(f) for f in bad)))
+        os.makedirs(outdir, exist_ok=True)
+        arts = []
+        for name in made:
+            dest = os.path.join(outdir, name)
+            shutil.copyfile(os.path.join(tmp, name), dest + ".part")
+            os.replace(dest + ".part", dest)
+            arts.append(Artifact.of(dest))
+    return Result(arts, findings, generated, names.source, names.package,
+                  _version.deb_version(release.version, release.deb_revision))
+
+
+__all__: t.List[str] = ["DebianError", "Options", "Result", "RECORD", "build", "generate", "naming",
+                        "python_dependency", "findings_of", "blocking"]

@@ -1,0 +1,72 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""Build records: skip a build whose inputs are unchanged and whose outputs are still there.
+
+A build module writes, next to its artifacts, a JSON record holding the fingerprint of its
+inputs (every source file's path and bytes, plus the options that shape the output) and each
+artifact's path, sha256 and size. The next run with the same fingerprint and intact
+artifacts returns them without building.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of, source_files
+
+
+@dataclasses.dataclass
+class Artifact:
+    path: str
+    sha256: str
+    size: int
+
+    @classmethod
+    def of(cls, path):
+        return cls(path, sha256_of(path), os.path.getsize(path))
+
+    def as_dict(self):
+        return dataclasses.asdict(self)
+
+
+def fingerprint(root, inputs):
+    """sha256 over ``inputs`` (JSON-able) and every source file's path and bytes."""
+    digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode() + b"\0")
+    for rel in source_files(root):
+        digest.update(rel.encode() + b"\0")
+        with open(os.path.join(root, rel), "rb") as handle:
+            digest.update(hashlib.sha256(handle.read()).digest())
+    return digest.hexdigest()
+
+
+def recorded(outdir, name, print_):
+    """The artifacts of a previous build with this fingerprint, if they are all still intact."""
+    try:
+        with open(os.path.join(outdir, name), encoding="utf-8") as handle:
+            record = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    if record.get("fingerprint") != print_:
+        return None
+    arts = [Artifact(**a) for a in record.get("artifacts", [])]
+    if not arts or any(not os.path.isfile(a.path) or sha256_of(a.path) != a.sha256 for a in arts):
+        return None
+    return arts, record.get("extra", {})
+
+
+def write(outdir, name, print_, arts, extra=None):
+    """Write the record atomically (a killed run leaves the old record or none)."""
+    tmp = os.path.join(outdir, name + ".part")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({"fingerprint": print_, "artifacts": [a.as_dict() for a in arts], "extra": extra or {}},
+                  handle, indent=2)
+    os.replace(tmp, os.path.join(outdir, name))
+
+
+__all__: t.List[str] = ["Artifact", "fingerprint", "recorded", "write"]

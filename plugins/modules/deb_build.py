@@ -1,0 +1,294 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: deb_build
+short_description: Build Debian source and binary packages of a Python project, lintian clean
+version_added: 0.1.0
+description:
+  - Builds a project's Debian packages with C(dpkg-buildpackage) (source and binary - C(.deb), C(.dsc), upstream
+    and Debian tarballs, C(.buildinfo), C(.changes)) in a scratch copy; the project's tree is never changed.
+  - When the project has no C(debian/) directory, one is generated from its metadata (read through its PEP 517
+    build backend) - C(control) with the binary package named after Debian's Python policy (C(python3-NAME) from
+    source C(python-NAME) for a library, C(NAME) for a service) and C(Depends) on C(${python3:Depends}),
+    C(changelog) in C(dch)'s format, C(rules) with C(dh $@ --with python3 --buildsystem=pybuild), a DEP-5
+    C(copyright) with the license mapped to Debian's short name, C(source/format) C(3.0 (quilt)), and for a
+    service a hardened systemd unit (installed by dh_installsystemd) and a sysusers.d file for its own system
+    user. The project's requirements become C(python3-NAME) build dependencies for its tests.
+  - A project that ships C(debian/) is built with it; only the release's changelog entry is added.
+  - The build is reproducible - the upstream tarball is written deterministically and SOURCE_DATE_EPOCH comes
+    from O(date), so the same inputs give the same C(.deb) and C(.dsc) bytes (C(.buildinfo) records the build
+    time, and C(.changes) its checksum).
+  - C(lintian --display-info --pedantic) runs on the result; errors and warnings fail the task unless their tag
+    is in O(lintian_allow) with a reason. All findings are returned.
+  - A build whose inputs (the project's files and these options) are unchanged and whose artifacts are intact
+    is skipped; a record next to the artifacts (C(.pkgops-deb.json)) holds the fingerprint.
+  - Runs on a Debian host with C(dpkg-dev), C(debhelper), C(dh-python), C(pybuild-plugin-pyproject),
+    C(python3-all) and C(lintian) (and the project's build and test dependencies) installed.
+author: pkgops.release developers (@pkgops)
+extends_documentation_fragment:
+  - pkgops.release.attributes.CHECK_ONLY
+requirements:
+  - python-debian
+  - packaging
+  - build
+options:
+  path:
+    description: The project's directory (C(pyproject.toml) and the sources).
+    type: path
+    required: true
+  dest:
+    description: Where the artifacts go. Created when absent.
+    type: path
+    required: true
+  version:
+    description:
+      - The release's PEP 440 version; the project must already declare it (see M(pkgops.release.project_version)).
+      - Mapped to the Debian version as the version filters do, for example C(1.1.0rc1) to C(1.1.0~rc1-1).
+    type: str
+    required: true
+  changes:
+    description: The release's changes, for the C(debian/changelog) entry.
+    type: list
+    elements: str
+    required: true
+  date:
+    description:
+      - The release date, C(YYYY-MM-DD) or ISO 8601; the changelog entry's date and the build's SOURCE_DATE_EPOCH.
+      - Required so that a rebuild on another day gives the same bytes.
+    type: str
+    required: true
+  maintainer:
+    description: C(Name <email>) for C(Maintainer) and the changelog trailer; by default the project's first author.
+    type: str
+  distribution:
+    description: The changelog entry's distribution.
+    type: str
+    default: unstable
+  urgency:
+    description: The changelog entry's urgency.
+    type: str
+    default: medium
+  revision:
+    description: The Debian revision.
+    type: str
+    default: "1"
+  kind:
+    description:
+      - V(service) packages a long-running program (binary package C(NAME), a systemd unit and a system user);
+        V(library) a Python module (C(python3-NAME)).
+      - V(auto) picks V(service) when the project has exactly one console script or O(service_command) is set.
+    type: str
+    choices: [auto, service, library]
+    default: auto
+  source:
+    description: The source package name, instead of the one the policy gives.
+    type: str
+  package:
+    description: The binary package name, instead of the one the policy gives.
+    type: str
+  section:
+    description: The archive section; V(python) for a library and V(misc) for a service by default.
+    type: str
+  service_command:
+    description:
+      - The service's command line; the first word is a program (under C(/usr/bin) when not absolute).
+      - By default the project's only console script, without arguments.
+    type: list
+    elements: str
+    default: []
+  lintian_allow:
+    description:
+      - lintian tags that do not fail the build, each with the reason it is acceptable.
+    type: dict
+    default: {}
+  lint:
+    description: Run lintian. Only turn this off to build on a host without lintian; the findings are then empty.
+    type: bool
+    default: true
+  force:
+    description: Build even when the record says the inputs are unchanged.
+    type: bool
+    default: false
+notes:
+  - Check mode reports whether a build would run, and builds nothing.
+seealso:
+  - module: pkgops.release.repo_publish
+  - module: pkgops.release.changelog_entry
+"""
+
+EXAMPLES = r"""
+- name: Build the Debian packages of the release
+  pkgops.release.deb_build:
+    path: /src/hello-world
+    dest: /src/hello-world/dist/deb
+    version: 1.1.0
+    date: "2026-11-25"
+    changes:
+      - Answer HEAD requests
+  register: deb
+
+- name: Build a library whose tests need network access, accepting one lintian tag
+  pkgops.release.deb_build:
+    path: /src/toolkit
+    dest: /srv/build/toolkit
+    version: 2.0.0
+    date: "2026-11-25"
+    kind: library
+    changes: [New major version]
+    lintian_allow:
+      debian-watch-file-is-missing: the project is not published upstream
+"""
+
+RETURN = r"""
+skipped_build:
+  description: Whether the build was skipped because the inputs were unchanged.
+  returned: always
+  type: bool
+  sample: false
+artifacts:
+  description: Every file the build produced, with its SHA-256 and size (empty in check mode when a build is due).
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    path:
+      description: The file.
+      type: str
+    sha256:
+      description: Its SHA-256.
+      type: str
+    size:
+      description: Its size in bytes.
+      type: int
+  sample: [{"path": "/src/hello-world/dist/deb/hello-world_1.1.0-1_all.deb", "sha256": "b3f5...", "size": 7184}]
+debs:
+  description: The binary packages' paths.
+  returned: always
+  type: list
+  elements: str
+  sample: [/src/hello-world/dist/deb/hello-world_1.1.0-1_all.deb]
+changes_file:
+  description: The C(.changes) file (what M(pkgops.release.repo_publish) takes).
+  returned: when built or skipped
+  type: str
+  sample: /src/hello-world/dist/deb/hello-world_1.1.0-1_amd64.changes
+lintian:
+  description: lintian's findings (severity E, W, I, P or X), including allowed ones.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"severity": "I", "package": "hello-world source", "tag": "debian-watch-file-is-missing", "detail": ""}]
+generated:
+  description: The C(debian/) files generated from metadata (empty when the project ships C(debian/)).
+  returned: always
+  type: list
+  elements: str
+  sample: [debian/control, debian/rules, debian/changelog]
+source:
+  description: The source package name.
+  returned: when built or skipped
+  type: str
+  sample: hello-world
+package:
+  description: The binary package name.
+  returned: when built or skipped
+  type: str
+  sample: hello-world
+version:
+  description: The Debian version.
+  returned: always
+  type: str
+  sample: 1.1.0-1
+"""
+
+import dataclasses
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _record, _version
+
+IMPORT_ERROR = None
+try:
+    from ansible_collections.pkgops.release.plugins.module_utils import _debian
+except ImportError:
+    _debian = None
+    IMPORT_ERROR = traceback.format_exc()
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            dest=dict(type="path", required=True),
+            version=dict(type="str", required=True),
+            changes=dict(type="list", elements="str", required=True),
+            date=dict(type="str", required=True),
+            maintainer=dict(type="str"),
+            distribution=dict(type="str", default="unstable"),
+            urgency=dict(type="str", default="medium"),
+            revision=dict(type="str", default="1"),
+            kind=dict(type="str", choices=["auto", "service", "library"], default="auto"),
+            source=dict(type="str"),
+            package=dict(type="str"),
+            section=dict(type="str"),
+            service_command=dict(type="list", elements="str", default=[]),
+            lintian_allow=dict(type="dict", default={}),
+            lint=dict(type="bool", default=True),
+            force=dict(type="bool", default=False),
+        ),
+        supports_check_mode=True,
+    )
+    if _debian is None:
+        module.fail_json(msg=missing_required_lib("python-debian"), exception=IMPORT_ERROR)
+    p = module.params
+    empty_reasons = [tag for tag, reason in p["lintian_allow"].items() if not str(reason or "").strip()]
+    if empty_reasons:
+        module.fail_json(msg="lintian_allow: tag '%s' has no reason; say why it is acceptable." % empty_reasons[0])
+    try:
+        date, _given = _changelog.parse_date(p["date"])
+        deb_version = _version.deb_version(p["version"], p["revision"])
+    except (_changelog.ChangelogError, _version.VersionError) as exc:
+        module.fail_json(msg=str(exc))
+    opts = _debian.Options(kind=p["kind"], source=p["source"] or "", package=p["package"] or "",
+                           maintainer=p["maintainer"] or "", section=p["section"] or "",
+                           service_command=p["service_command"], lintian_allow=p["lintian_allow"])
+    release = _changelog.Release(version=p["version"], changes=p["changes"], date=date,
+                                 maintainer=p["maintainer"] or "", distribution=p["distribution"],
+                                 urgency=p["urgency"], deb_revision=p["revision"])
+    inputs = dict((k, v) for k, v in p.items() if k not in ("dest", "force"))
+
+    def finish(changed, skipped, arts, extra):
+        paths = [a.path for a in arts]
+        result = dict(changed=changed, skipped_build=skipped, artifacts=[a.as_dict() for a in arts],
+                      debs=[x for x in paths if x.endswith(".deb")], version=deb_version,
+                      lintian=extra.get("lintian", []), generated=extra.get("generated", []))
+        changes = [x for x in paths if x.endswith(".changes")]
+        if changes:
+            result.update(changes_file=changes[0], source=extra.get("source"), package=extra.get("package"))
+        module.exit_json(**result)
+
+    try:
+        print_ = _record.fingerprint(p["path"], inputs)
+        previous = None if p["force"] else _record.recorded(p["dest"], _debian.RECORD, print_)
+        if previous is not None:
+            finish(False, True, previous[0], previous[1])
+        if module.check_mode:
+            finish(True, False, [], {})
+        result = _debian.build(p["path"], p["dest"], release, opts, lint=p["lint"])
+        extra = dict(lintian=[dataclasses.asdict(f) for f in result.findings], generated=result.generated,
+                     source=result.source, package=result.package)
+        _record.write(p["dest"], _debian.RECORD, print_, result.artifacts, extra)
+    except (_debian.DebianError, _changelog.ChangelogError, ValueError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    finish(True, False, result.artifacts, extra)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,275 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The reprepro repository: real reprepro, gpg, gpgv and apt-get on real .deb files.
+
+The kill test publishes in a child process, SIGKILLs it at random moments and runs
+``apt-get update`` (signatures checked) against the served tree after every kill.
+"""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo as apt
+
+pytestmark = pytest.mark.skipif(not shutil.which("reprepro") or not shutil.which("apt-get"),
+                                reason="needs reprepro and apt-get (scripts/setup.sh installs them)")
+
+EPOCH = "1795564800"
+
+
+def make_deb(folder, name="hello", version="1.0-1", payload=b"hello\n"):
+    """A real (tiny) .deb built by dpkg-deb, reproducible for the same inputs."""
+    tree = os.path.join(folder, "tree-%s-%s-%d" % (name, version, len(payload)))
+    os.makedirs(os.path.join(tree, "DEBIAN"))
+    os.makedirs(os.path.join(tree, "usr", "share", name))
+    with open(os.path.join(tree, "DEBIAN", "control"), "w", encoding="utf-8") as handle:
+        handle.write(textwrap.dedent("""\
+            Package: %s
+            Version: %s
+            Architecture: all
+            Maintainer: Test <test@example.com>
+            Section: misc
+            Priority: optional
+            Description: test package %s
+             A package for the repository tests.
+            """ % (name, version, name)))
+    with open(os.path.join(tree, "usr", "share", name, "data"), "wb") as handle:
+        handle.write(payload)
+    out = os.path.join(folder, "%s_%s_all.deb" % (name, version))
+    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", tree, out], check=True, capture_output=True,
+                   env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH))
+    shutil.rmtree(tree)
+    return out
+
+
+def config(root, **kw):
+    suites = kw.pop("suites", [apt.Suite("bookworm", "stable"), apt.Suite("bookworm-testing", "testing")])
+    return apt.Config(root=str(root), suites=suites, **kw)
+
+
+def publish(cfg, files=(), **kw):
+    change = apt.plan(cfg, files, **kw)
+    if change.changed:
+        apt.apply(cfg, change)
+    return change
+
+
+def apt_update(root, codename="bookworm", workdir=None):
+    """apt-get update against the served tree only, with its key as Signed-By; returns the output."""
+    work = workdir or os.path.join(str(root), "..", "apt-client")
+    shutil.rmtree(work, ignore_errors=True)
+    for sub in ("lists/partial", "cache/archives/partial"):
+        os.makedirs(os.path.join(work, sub))
+    served = os.path.join(str(root), "current", "public")
+    with open(os.path.join(work, "sources.list"), "w", encoding="utf-8") as handle:
+        handle.write("deb [signed-by=%s/archive-keyring.asc] file:%s %s main\n" % (served, served, codename))
+    proc = subprocess.run(
+        ["apt-get", "-o", "Dir::Etc::sourcelist=%s/sources.list" % work, "-o", "Dir::Etc::sourceparts=-",
+         "-o", "Dir::State::Lists=%s/lists" % work, "-o", "Dir::Cache=%s/cache" % work,
+         "-o", "APT::Get::List-Cleanup=0", "-o", "Debug::NoLocking=1", "-o", "APT::Sandbox::User=root", "update"],
+        capture_output=True, text=True, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "W:" not in proc.stdout + proc.stderr, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+@pytest.fixture()
+def debs(tmp_path):
+    folder = tmp_path / "debs"
+    folder.mkdir()
+    return {
+        "hello1": make_deb(str(folder), "hello", "1.0-1"),
+        "hello2": make_deb(str(folder), "hello", "2.0-1"),
+        "other": make_deb(str(folder), "other", "0.1-1"),
+    }
+
+
+def test_create_publish_and_rerun(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root)
+    first = apt.plan(cfg, [debs["hello1"]])
+    assert first.changed and first.create and first.new_key
+    assert not root.exists(), "planning wrote nothing"
+    apt.apply(cfg, first)
+    rows = apt.packages(str(root), "bookworm")
+    assert [(r[2], r[3], r[5]) for r in rows] == [("hello", "1.0-1", "pool/main/h/hello/hello_1.0-1_all.deb")]
+    assert "InRelease" in apt_update(root)
+    again = apt.plan(cfg, [debs["hello1"]])
+    assert not again.changed and again.unchanged == ["hello_1.0-1_all.deb"]
+    # db and conf are outside the served tree; the key is exported into it
+    served = root / "current" / "public"
+    assert sorted(os.listdir(served)) == ["archive-keyring.asc", "archive-keyring.gpg", "dists", "pool"]
+    assert (root / "current" / "db").is_dir() and (root / "current" / "conf" / "distributions").is_file()
+    assert oct((root / "gnupg").stat().st_mode & 0o777) == "0o700"
+
+
+def test_signatures_are_ed25519_sha512_and_verify(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    keys = apt.secret_keys(str(root))
+    assert len(keys) == 1 and keys[0][1] == 22  # EdDSA
+    dists = root / "current/public/dists/bookworm"
+    proc = subprocess.run(["gpg", "--batch", "--list-packets", str(dists / "Release.gpg")],
+                          capture_output=True, text=True, check=True, env=dict(os.environ, GNUPGHOME=str(root / "gnupg")))
+    assert "digest algo 10," in proc.stdout, proc.stdout  # SHA-512, never SHA-1 (2)
+    assert "Hash: SHA512" in (dists / "InRelease").read_text()
+
+
+def test_other_bytes_for_a_published_version_are_refused(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    before = apt.digest_of_tree(str(root))
+    other = tmp_path / "other"
+    other.mkdir()
+    changed = make_deb(str(other), "hello", "1.0-1", payload=b"different\n")
+    with pytest.raises(apt.AptRepoError, match="already published .* with other bytes"):
+        apt.plan(cfg, [changed])
+    assert apt.digest_of_tree(str(root)) == before
+
+
+def test_upgrade_withdraw_and_promote(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"], debs["other"]], codename="bookworm-testing")
+    publish(cfg, [debs["hello2"]], codename="bookworm-testing")
+    assert {(r[2], r[3]) for r in apt.packages(str(root), "bookworm-testing")} == {("hello", "2.0-1"), ("other", "0.1-1")}
+    assert apt.packages(str(root), "bookworm") == []
+    assert not (root / "current/public/pool/main/h/hello/hello_1.0-1_all.deb").exists(), "replaced files leave the pool"
+
+    promoted = publish(cfg, codename="bookworm", promote=("bookworm-testing", "hello", "2.0-1"))
+    assert promoted.copy == [("bookworm", "bookworm-testing", "hello", "2.0-1")]
+    stable = apt.packages(str(root), "bookworm")
+    testing = apt.packages(str(root), "bookworm-testing")
+    assert [r[5] for r in stable] == [r[5] for r in testing if r[2] == "hello"], "the very same pool file"
+    assert not apt.plan(cfg, codename="bookworm", promote=("bookworm-testing", "hello", "2.0-1")).changed
+    with pytest.raises(apt.AptRepoError, match="not in bookworm-testing"):
+        apt.plan(cfg, codename="bookworm", promote=("bookworm-testing", "hello", "9.9-1"))
+
+    withdrawn = publish(cfg, codename="bookworm-testing", withdraw=("other", "0.1-1"))
+    assert withdrawn.remove == [("bookworm-testing", "other", "0.1-1")]
+    assert {r[2] for r in apt.packages(str(root), "bookworm-testing")} == {"hello"}
+    assert not apt.plan(cfg, codename="bookworm-testing", withdraw=("other", "0.1-1")).changed
+    apt_update(root, "bookworm")
+    apt_update(root, "bookworm-testing")
+
+
+def test_a_key_that_is_not_the_repositorys_is_refused(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    fpr = apt.secret_keys(str(root))[0][0]
+    before = apt.digest_of_tree(str(root))
+    with pytest.raises(apt.AptRepoError, match="not a secret key of the repository"):
+        apt.plan(config(root, signing_key="0123456789ABCDEF0123456789ABCDEF01234567"), [debs["hello2"]])
+    # a second key in the home that is not the one the suites are signed with
+    env = dict(os.environ, GNUPGHOME=str(root / "gnupg"))
+    subprocess.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
+                    "intruder <x@example.com>", "ed25519", "sign", "never"], check=True, capture_output=True, env=env)
+    other = [k[0] for k in apt.secret_keys(str(root)) if k[0] != fpr][0]
+    with pytest.raises(apt.AptRepoError, match="is signed by %s; refusing to sign it with %s" % (fpr, other)):
+        apt.plan(config(root, signing_key=other), [debs["hello2"]])
+    with pytest.raises(apt.AptRepoError, match="holds 2 secret keys"):
+        apt.plan(cfg, [debs["hello2"]])
+    assert apt.digest_of_tree(str(root)) == before
+    assert publish(config(root, signing_key=fpr[-16:]), [debs["hello2"]]).changed
+
+
+def test_a_weak_key_is_refused(tmp_path, debs):
+    root = tmp_path / "repo"
+    home = root / "gnupg"
+    home.mkdir(parents=True, mode=0o700)
+    subprocess.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key",
+                    "weak <weak@example.com>", "rsa2048", "sign", "never"], check=True, capture_output=True,
+                   env=dict(os.environ, GNUPGHOME=str(home)))
+    with pytest.raises(apt.AptRepoError, match="too weak"):
+        apt.plan(config(root), [debs["hello1"]])
+    assert not (root / "current").exists()
+
+
+def test_bad_input_names_the_file(tmp_path):
+    cfg = config(tmp_path / "repo")
+    with pytest.raises(apt.AptRepoError, match="'/nonexistent.deb' does not exist"):
+        apt.plan(cfg, ["/nonexistent.deb"])
+    junk = tmp_path / "junk.txt"
+    junk.write_text("x")
+    with pytest.raises(apt.AptRepoError, match="junk.txt' is not a .deb"):
+        apt.plan(cfg, [str(junk)])
+    with pytest.raises(apt.AptRepoError, match="Codename 'sid' is not one of"):
+        apt.plan(cfg, [], codename="sid")
+
+
+KILL_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo as apt
+cfg = apt.Config(root=sys.argv[2], suites=[apt.Suite("bookworm", "stable"), apt.Suite("bookworm-testing", "testing")])
+if sys.argv[3] == "withdraw":
+    change = apt.plan(cfg, codename="bookworm", withdraw=(sys.argv[4], sys.argv[5]))
+else:
+    change = apt.plan(cfg, sys.argv[4:], codename=sys.argv[3])
+assert change.changed
+apt.apply(cfg, change)
+"""
+
+
+def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path, debs):
+    import ansible_collections
+
+    base = os.path.dirname(os.path.abspath(list(ansible_collections.__path__)[0]))
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    script = tmp_path / "publish.py"
+    script.write_text(KILL_SCRIPT)
+
+    def run_publish(args, codename="bookworm"):
+        return subprocess.Popen([sys.executable, str(script), base, str(root), codename] + args,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    start = time.monotonic()
+    proc = run_publish([debs["other"]], "bookworm-testing")
+    assert proc.wait() == 0, proc.stderr.read()
+    duration = time.monotonic() - start
+    rng = random.Random(20261125)
+    kills = completed = 0
+    for _attempt in range(40):
+        before = apt.digest_of_tree(str(root))
+        # every attempt is a real change: add hello 2.0-1 when it is not there, else withdraw it
+        there = any(r[3] == "2.0-1" for r in apt.packages(str(root), "bookworm"))
+        proc = run_publish(["hello", "2.0-1"], "withdraw") if there else run_publish([debs["hello2"]])
+        time.sleep(rng.uniform(0.0, duration * 1.2))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        if proc.returncode == 0:
+            completed += 1
+        after = apt.digest_of_tree(str(root))
+        now_there = any(r[3] == "2.0-1" for r in apt.packages(str(root), "bookworm"))
+        # the old state exactly, or the complete new one (a kill after the switch, before exit)
+        assert after == before or now_there != there, "a killed publish left a third state"
+        assert after != before or now_there == there
+        if proc.returncode == 0:
+            assert after != before
+        assert proc.returncode in (0, -signal.SIGKILL), proc.stderr.read()
+        apt_update(root, "bookworm")
+        apt_update(root, "bookworm-testing")
+    assert kills >= 20, "only %d of 40 publishes were killed (publish takes %.3fs)" % (kills, duration)
+    # the repository still takes changes after all that, and cleans up the killed attempts
+    publish(cfg, [debs["hello2"]] if not any(r[3] == "2.0-1" for r in apt.packages(str(root), "bookworm"))
+            else [debs["other"]])
+    assert ("hello", "2.0-1") in {(r[2], r[3]) for r in apt.packages(str(root), "bookworm")}
+    assert len(os.listdir(root / "generations")) == 1
+    apt_update(root, "bookworm")
+    print("kill test: %d kills, %d completed publishes, publish %.3fs" % (kills, completed, duration))
