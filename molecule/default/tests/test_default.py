@@ -12,7 +12,8 @@ def _instances():
         return sorted(yaml.safe_load(handle)["all"]["hosts"])
 
 
-testinfra_hosts = ["podman://" + name for name in _instances()]
+# The probe runs on the targets; the repository host has its own scenarios.
+testinfra_hosts = ["podman://" + name for name in _instances() if not name.endswith("-repo")]
 
 
 def _is_el(host):

@@ -13,7 +13,7 @@ def _hosts():
         return sorted(yaml.safe_load(handle)["all"]["hosts"])
 
 
-REPO = next(h for h in _hosts() if h.endswith("-debian"))
+REPO = next(h for h in _hosts() if h.endswith("-repo"))
 CLIENT = next(h for h in _hosts() if h.endswith("-el"))
 testinfra_hosts = ["podman://" + CLIENT]
 URL = "http://%s:8080" % REPO
