@@ -6,6 +6,7 @@
 #   - the collections in requirements/collections.txt, unpacked from the 'ansible' wheel
 #     on PyPI into .venv/collections (Ansible Galaxy is not needed),
 #   - a local stand-in for the get-pip download that ansible-test sanity makes,
+#   - the wheels of devpi-server, pypiserver and twine (requirements/index-servers.txt),
 #   - the container images of the test bed (containers/images.sh, cached under ~/.cache).
 # Safe to re-run; a run with nothing to do takes about a second.
 #   --refreeze   re-resolve requirements.txt and rewrite constraints.txt
@@ -87,7 +88,23 @@ if [ ! -f "$getpip" ]; then
   printf '%s\n' '# Local stand-in for get-pip (written by pkgops.release scripts/setup.sh).' \
     'import ensurepip' 'ensurepip.bootstrap(upgrade=True)' > "$getpip"
 fi
-# 5. The offline container images of the test bed (cached; see containers/README.md).
+# 5. Wheels of the index servers (requirements/index-servers.txt) for repository hosts that
+#    install them offline: index-servers.tar is the pypi_index role's pypi_index_wheelhouse.
+wheelhouse="$cache/index-servers"
+wh_stamp=$( (cat requirements/index-servers.txt; /usr/bin/python3 --version) | sha256sum | cut -d' ' -f1)
+if [ "$(cat "$wheelhouse/.pkgops-stamp" 2>/dev/null)" != "$wh_stamp" ]; then
+  log "downloading the index servers' wheels into $wheelhouse"
+  rm -rf "$wheelhouse.new"
+  quiet_pip "$venv/bin/pip" download -q --only-binary=:all: -d "$wheelhouse.new" -r requirements/index-servers.txt
+  printf '%s\n' "$wh_stamp" > "$wheelhouse.new/.pkgops-stamp"
+  rm -rf "$wheelhouse"
+  mv "$wheelhouse.new" "$wheelhouse"
+  # one file to hand to a host (ansible.builtin.unarchive) instead of one transfer per wheel
+  tar --sort=name --mtime=@0 --owner=0 --group=0 -C "$wheelhouse" -cf "$wheelhouse.tar.part" .
+  mv "$wheelhouse.tar.part" "$wheelhouse.tar"
+fi
+
+# 6. The offline container images of the test bed (cached; see containers/README.md).
 CONTAINERS_CONF="$top/containers/containers.conf" bash "$top/containers/images.sh"
 
 log "ready: . .venv/bin/activate"

@@ -74,6 +74,8 @@ layer_molecule() {
   for scenario in molecule/*/molecule.yml; do
     scenario=$(basename "$(dirname "$scenario")")
     [ -z "${PKGOPS_SCENARIOS:-}" ] || [[ " $PKGOPS_SCENARIOS " == *" $scenario "* ]] || continue
+    # molecule's state of an interrupted earlier run would make this one fail: start clean
+    rm -rf "$HOME"/.ansible/tmp/molecule.*."$scenario"
     molecule -c .config/molecule/config.yml test -s "$scenario" 2>&1 | tee "$build/molecule-$scenario.log"
     grep -q "\[$scenario > verify\] Executed: Successful" "$build/molecule-$scenario.log"
   done

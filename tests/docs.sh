@@ -6,7 +6,7 @@ fail=0
 check() {  # type name
   local out
   if ! out=$(ansible-doc -t "$1" "pkgops.release.$2" 2>&1) || ! grep -q "pkgops.release.$2" <<<"$out" \
-     || grep -q -i 'warning' <<<"$out"; then
+     || grep -q -E '^\[(WARNING|DEPRECATION WARNING)\]' <<<"$out"; then
     echo "docs: ansible-doc -t $1 pkgops.release.$2 does not render cleanly:" >&2; echo "$out" | head -20 >&2; fail=1
   else
     echo "docs: $1 pkgops.release.$2 ($(wc -l <<<"$out") lines)"

@@ -9,16 +9,20 @@ Layout of the repository directory ``root``::
     gnupg/                 the repository's own GnuPG home (never served)
     generations/ID/conf/   reprepro's configuration of that state
     generations/ID/db/     reprepro's database of that state
-    generations/ID/public/ what clients fetch: dists/ (signed), pool/, the public key
+    generations/ID/public/ what clients fetch: dists/ (signed), the public key, pool -> ../../../pool
+    pool/                  the package files, shared by the generations
     current -> generations/ID
-    .lock
+    .lock, .gc
 
-A web server serves ``root/current/public``. A change builds a new generation: conf and db
-are copied, dists copied, pool files hard-linked (reprepro never rewrites a pool file, it only
-adds and unlinks), then reprepro works on the copy, exports and signs it; the signatures are
-verified with the exported public key, and only then does one ``rename`` of the ``current``
-symlink publish it. A change killed at any moment leaves ``current`` on the old, complete,
-signed generation; the unfinished one is removed by the next change.
+A web server serves ``root/current/public``. A change builds a new generation: conf, db and
+dists are copied and the pool is shared (a pool file is never rewritten: its name carries its
+package, version and architecture, and published files are immutable). reprepro works on the
+copy with --keepunreferencedfiles, so the served generation's files stay; it exports and signs;
+the signatures are verified with the exported public key, and only then does one ``rename`` of
+the ``current`` symlink publish it. Files the new generation no longer references are listed in
+``.gc`` before the switch and deleted after it. A change killed at any moment leaves ``current``
+on the old, complete, signed generation; the next change removes the unfinished generation,
+pool files only it had added, and finishes a pending ``.gc``.
 """
 
 from __future__ import annotations
@@ -214,12 +218,19 @@ def signer_of(conf_text):
 
 
 def _reprepro(gen, root, *args, what="reprepro"):
-    return _run(["reprepro", "--silent", "--basedir", gen, "--outdir", os.path.join(gen, "public"),
-                 "--gnupghome", gnupg_home(root)] + list(args), what)
+    return _run(["reprepro", "--silent", "--keepunreferencedfiles", "--basedir", gen,
+                 "--outdir", os.path.join(gen, "public"), "--gnupghome", gnupg_home(root)] + list(args), what)
 
 
-def _index_rows(gen, codename):
-    """Rows of everything ``codename`` holds, read from its exported indices (not the db).
+def _paragraphs(text, only):
+    """The stanzas of an index, or those mentioning ``only`` (a cheap filter before parsing)."""
+    for block in text.split("\n\n"):
+        if block.strip() and (only is None or only in block):
+            yield block
+
+
+def _index_rows(gen, codename, only=None):
+    """Rows of what ``codename`` holds (of source ``only``), read from its exported indices.
 
     Reading the served Packages and Sources files takes no reprepro lock, so a planning run
     killed midway leaves nothing behind, and it reads exactly what clients see.
@@ -240,25 +251,29 @@ def _index_rows(gen, codename):
                 if not os.path.isfile(path):
                     continue
                 with open(path, encoding="utf-8") as handle:
-                    for para in Packages.iter_paragraphs(handle, use_apt_pkg=False):
-                        source, _sep, sver = para.get("Source", para["Package"]).partition(" ")
-                        rows.append((source, sver.strip("()") or para["Version"], para["Package"], para["Version"],
-                                     arch, para["Filename"]))
+                    text = handle.read()
+                for block in _paragraphs(text, only):
+                    para = Packages(block)
+                    source, _sep, sver = para.get("Source", para["Package"]).partition(" ")
+                    rows.append((source, sver.strip("()") or para["Version"], para["Package"], para["Version"],
+                                 arch, para["Filename"]))
             elif index == "source":
                 path = os.path.join(folder, index, "Sources.gz")
                 if not os.path.isfile(path):
                     continue
                 with gzip.open(path, "rt", encoding="utf-8") as handle:
-                    for para in Sources.iter_paragraphs(handle, use_apt_pkg=False):
-                        dsc = next(f["name"] for f in para["Files"] if f["name"].endswith(".dsc"))
-                        rows.append((para["Package"], para["Version"], para["Package"], para["Version"], "source",
-                                     "%s/%s" % (para["Directory"], dsc)))
-    return rows
+                    text = handle.read()
+                for block in _paragraphs(text, only):
+                    para = Sources(block)
+                    dsc = next(f["name"] for f in para["Files"] if f["name"].endswith(".dsc"))
+                    rows.append((para["Package"], para["Version"], para["Package"], para["Version"], "source",
+                                 "%s/%s" % (para["Directory"], dsc)))
+    return [r for r in rows if only is None or r[0] == only]
 
 
 def listing(gen, codename, source):
     """(source, version, package, pkg version, arch, filekey) rows of ``source`` in ``codename``."""
-    return [r for r in _index_rows(gen, codename) if r[0] == source]
+    return _index_rows(gen, codename, only=source)
 
 
 def pool_dir(component, source):
@@ -348,7 +363,7 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
     for up in uploads:
         for key, digest in up.filekeys.items():
             served = os.path.join(gen, "public", key) if gen else None
-            if served and os.path.isfile(served) and sha256_of(served) != digest:
+            if served and os.path.isfile(served) and sha256_of(served) != digest and _referenced(gen, key, up.source, names):
                 raise AptRepoError("'%s' is already published as %s with other bytes (sha256 %s); a published "
                                    "version is immutable: raise the version or the revision."
                                    % (up.path, key, sha256_of(served)))
@@ -380,35 +395,77 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
 
 # --- applying -----------------------------------------------------------------------------------
 
-def _link_or_copy(src, dst):
-    try:
-        os.link(src, dst)
-    except OSError:
-        shutil.copy2(src, dst)
+def _referenced(gen, filekey, source, codenames):
+    """Whether the served generation's indices reference ``filekey`` (else it is a killed change's leftover)."""
+    return any(r[5] == filekey for codename in codenames for r in _index_rows(gen, codename, only=source))
 
 
 def _new_generation(root, old):
     gens = os.path.join(root, "generations")
     os.makedirs(gens, exist_ok=True)
+    os.makedirs(os.path.join(root, "pool"), exist_ok=True)
     gen = tempfile.mkdtemp(prefix="%d-" % time.time(), dir=gens)
+    new_pub = os.path.join(gen, "public")
     if old:
         shutil.copytree(os.path.join(old, "conf"), os.path.join(gen, "conf"))
         shutil.copytree(os.path.join(old, "db"), os.path.join(gen, "db"), ignore=shutil.ignore_patterns("lockfile"))
-        pub, new_pub = os.path.join(old, "public"), os.path.join(gen, "public")
+        pub = os.path.join(old, "public")
         os.makedirs(new_pub)
         for entry in os.listdir(pub):
             src, dst = os.path.join(pub, entry), os.path.join(new_pub, entry)
             if entry == "pool":
-                shutil.copytree(src, dst, copy_function=_link_or_copy)
-            elif os.path.isdir(src):
+                continue
+            if os.path.isdir(src):
                 shutil.copytree(src, dst)
             else:
                 shutil.copy2(src, dst)
     else:
         os.makedirs(os.path.join(gen, "conf"))
-        os.makedirs(os.path.join(gen, "public"))
+        os.makedirs(new_pub)
+    os.symlink(os.path.relpath(os.path.join(root, "pool"), new_pub), os.path.join(new_pub, "pool"))
     os.chmod(gen, 0o755)
     return gen
+
+
+def _collect(root, filekeys):
+    """Delete pool files (and the directories they leave empty)."""
+    pool = os.path.join(root, "pool")
+    for key in filekeys:
+        path = os.path.join(root, key)
+        if not os.path.realpath(path).startswith(pool + os.sep):
+            continue
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        folder = os.path.dirname(path)
+        while folder != pool:
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+
+
+def _finish_gc(root, gen):
+    """Delete the files a switched change left in .gc, unless the served generation knows them again."""
+    path = os.path.join(root, ".gc")
+    pending = _read(path)
+    if pending is None:
+        return
+    known = _known(gen, root) if gen else set()
+    _collect(root, [k for k in pending.split() if k not in known])
+    os.unlink(path)
+
+
+def _known(gen, root):
+    """The filekeys a generation's database knows."""
+    return {line.split()[0] for line in _reprepro(gen, root, "_listchecksums", what="Listing the pool").splitlines()
+            if line.strip()}
+
+
+def _remove_tree(path):
+    subprocess.run(["rm", "-rf", "--one-file-system", path], check=False)
 
 
 def _clean_stale(root, keep):
@@ -418,7 +475,7 @@ def _clean_stale(root, keep):
     for name in os.listdir(gens):
         path = os.path.join(gens, name)
         if os.path.realpath(path) != keep:
-            shutil.rmtree(path, ignore_errors=True)
+            _remove_tree(path)
     stale = os.path.join(root, ".current.new")
     if os.path.lexists(stale):
         os.unlink(stale)
@@ -453,6 +510,11 @@ def apply(cfg, change):
         gen = _new_generation(cfg.root, old)
         with open(os.path.join(gen, "conf", "distributions"), "w", encoding="utf-8") as handle:
             handle.write(distributions(cfg, fpr))
+        if old:
+            _finish_gc(cfg.root, gen)
+        # pool files of an upload that the database does not know were left by a killed change
+        known = _known(gen, cfg.root) if old else set()
+        _collect(cfg.root, [k for up in change.add for k in up.filekeys if k not in known])
         args = ["--export=never"]
         for up in change.add:
             _reprepro(gen, cfg.root, *(args + ["--component", change.component, "include" + up.kind,
@@ -467,22 +529,32 @@ def apply(cfg, change):
         _reprepro(gen, cfg.root, "export", what="Exporting and signing the indices")
         if change.conf_changed and old:
             _reprepro(gen, cfg.root, "--delete", "clearvanished", what="Dropping suites no longer configured")
-        _reprepro(gen, cfg.root, "deleteunreferenced", what="Removing unreferenced pool files")
-        key = _gpg(cfg.root, "--armor", "--export", fpr, what="Exporting the public key")
-        with open(os.path.join(gen, "public", cfg.key_name + ".asc"), "w", encoding="utf-8") as handle:
-            handle.write(key)
-        binary = subprocess.run(["gpg", "--batch", "--export", fpr], capture_output=True, check=True,
-                                env=dict(os.environ, GNUPGHOME=gnupg_home(cfg.root))).stdout
-        with open(os.path.join(gen, "public", cfg.key_name + ".gpg"), "wb") as handle:
-            handle.write(binary)
+        # reprepro drops files nothing references any more by itself; the key files come with the
+        # copy unless the repository or its configuration is new.
+        armored = os.path.join(gen, "public", cfg.key_name + ".asc")
+        if change.conf_changed or not os.path.exists(armored):
+            key = _gpg(cfg.root, "--armor", "--export", fpr, what="Exporting the public key")
+            with open(armored, "w", encoding="utf-8") as handle:
+                handle.write(key)
+            binary = subprocess.run(["gpg", "--batch", "--export", fpr], capture_output=True, check=True,
+                                    env=dict(os.environ, GNUPGHOME=gnupg_home(cfg.root))).stdout
+            with open(os.path.join(gen, "public", cfg.key_name + ".gpg"), "wb") as handle:
+                handle.write(binary)
         verify(gen, cfg, fpr)
+        unreferenced = _reprepro(gen, cfg.root, "dumpunreferenced", what="Listing unreferenced files").split()
+        if unreferenced:
+            _reprepro(gen, cfg.root, "_forget", *unreferenced, what="Forgetting unreferenced files")
+            with open(os.path.join(cfg.root, ".gc.part"), "w", encoding="utf-8") as handle:
+                handle.write("\n".join(unreferenced) + "\n")
+            os.replace(os.path.join(cfg.root, ".gc.part"), os.path.join(cfg.root, ".gc"))
         link = os.path.join(cfg.root, ".current.new")
         if os.path.lexists(link):
             os.unlink(link)
         os.symlink(os.path.relpath(gen, cfg.root), link)
         os.replace(link, os.path.join(cfg.root, "current"))
+        _finish_gc(cfg.root, gen)
         if old:
-            shutil.rmtree(old, ignore_errors=True)
+            _remove_tree(old)
     return fpr
 
 
@@ -491,14 +563,14 @@ def public_key(root, key_name="archive-keyring"):
     return _read(os.path.join(gen, "public", key_name + ".asc")) if gen else None
 
 
-def packages(root, codename):
-    """(source, version, package, pkg version, arch, filekey) of every package in ``codename``."""
+def packages(root, codename, source=None):
+    """(source, version, package, pkg version, arch, filekey) in ``codename`` (of ``source`` only)."""
     gen = current(root)
-    return _index_rows(gen, codename) if gen else []
+    return _index_rows(gen, codename, only=source) if gen else []
 
 
 def digest_of_tree(root):
-    """sha256 over the served tree's paths and bytes (tests compare states with it)."""
+    """sha256 over what clients see: the served files outside the pool, and the pool files the indices name."""
     gen = current(root)
     digest = hashlib.sha256()
     if gen is None:
@@ -509,6 +581,10 @@ def digest_of_tree(root):
         for name in sorted(files):
             path = os.path.join(dirpath, name)
             digest.update(os.path.relpath(path, pub).encode() + b"\0" + sha256_of(path).encode())
+    dists = os.path.join(pub, "dists")
+    keys = sorted({r[5] for codename in sorted(os.listdir(dists)) for r in _index_rows(gen, codename)})
+    for key in keys:
+        digest.update(key.encode() + b"\0" + sha256_of(os.path.join(pub, key)).encode())
     return digest.hexdigest()
 
 

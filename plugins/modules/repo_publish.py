@@ -32,7 +32,11 @@ description:
     repository's (not in its GnuPG home, or not the one its suites are signed with) is refused.
   - O(type=apt) can also copy a source package and its binaries, the very same files, from one suite to another
     (O(promote_from)).
-  - Uploads to devpi or pypiserver and yum repositories are not implemented yet.
+  - O(type=devpi) and O(type=pypiserver) upload O(files) to an index server at O(url) with twine, the credentials
+    (O(username), O(password)) passed through twine's environment and never logged. Each file is first looked up
+    on the server's simple page of its project - the same file name with the same sha256 is unchanged, with
+    another sha256 it is refused and nothing is uploaded.
+  - yum repositories are not implemented yet.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
@@ -43,12 +47,31 @@ options:
   type:
     description: The kind of repository.
     type: str
-    choices: [pypi, apt]
+    choices: [pypi, apt, devpi, pypiserver]
     default: pypi
   path:
-    description: The repository's directory on the host. Created when absent.
+    description: The repository's directory on the host (O(type=pypi) and O(type=apt)). Created when absent.
     type: path
-    required: true
+  url:
+    description:
+      - The upload URL of the index server, for O(type=devpi) (C(http://HOST:3141/USER/INDEX/)) and
+        O(type=pypiserver) (C(http://HOST:8082/)).
+    type: str
+  simple_url:
+    description:
+      - The server's simple index, where existing files are looked up; by default O(url) + C(+simple/) for devpi
+        and O(url) + C(simple/) for pypiserver.
+    type: str
+  username:
+    description: The upload user, for O(type=devpi) and O(type=pypiserver).
+    type: str
+  password:
+    description: The upload user's password, for O(type=devpi) and O(type=pypiserver).
+    type: str
+  twine:
+    description: The twine program that uploads (for example from a venv).
+    type: path
+    default: twine
   files:
     description:
       - The artifacts to publish - wheels and sdists for O(type=pypi); C(.changes), C(.deb) or C(.dsc) for O(type=apt).
@@ -173,6 +196,16 @@ EXAMPLES = r"""
     name: hello-world
     version: 1.1.0-1
 
+- name: Upload the sdist and wheel to devpi
+  pkgops.release.repo_publish:
+    type: devpi
+    url: http://repo.example.com:3141/uploader/dev/
+    username: uploader
+    password: "{{ vault_devpi_password }}"
+    files:
+      - /build/dist/hello_world-1.1.0.tar.gz
+      - /build/dist/hello_world-1.1.0-py3-none-any.whl
+
 - name: Withdraw 1.0.0
   pkgops.release.repo_publish:
     type: pypi
@@ -237,7 +270,9 @@ public_key:
   returned: when O(type=apt) and the repository exists
   type: str
 packages:
-  description: What O(codename) holds afterwards, for O(type=apt) (in check mode, before the change).
+  description:
+    - What O(codename) holds afterwards of the source packages involved (those of O(files), and O(name)), for
+      O(type=apt); in check mode, before the change.
   returned: when O(type=apt)
   type: list
   elements: dict
@@ -249,7 +284,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _pypi_index
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _pypi_index, _pypi_upload
 
 SUITE_SPEC = dict(
     codename=dict(type="str", required=True),
@@ -259,6 +294,26 @@ SUITE_SPEC = dict(
     origin=dict(type="str", default="pkgops.release"),
     label=dict(type="str", default="pkgops.release"),
 )
+
+
+def upload_to_server(module):
+    p = module.params
+    missing = [k for k in ("url", "username", "password") if not p[k]]
+    if missing:
+        module.fail_json(msg="type is %s but the following are missing: %s" % (p["type"], ", ".join(missing)))
+    if p["state"] != "present":
+        module.fail_json(msg="type %s supports state present only: withdraw files on the server itself."
+                         % p["type"])
+    url = p["url"].rstrip("/") + "/"
+    simple = p["simple_url"] or url + ("+simple/" if p["type"] == "devpi" else "simple/")
+    try:
+        plan = _pypi_upload.plan(p["files"], simple)
+        if plan.changed and not module.check_mode:
+            _pypi_upload.upload(plan.add, url, p["username"], p["password"], p["twine"])
+    except _pypi_upload.UploadError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=plan.changed, added=[os.path.basename(f) for f in plan.add],
+                     unchanged=plan.unchanged, removed=[])
 
 
 def publish_apt(module):
@@ -275,7 +330,8 @@ def publish_apt(module):
         if plan.changed and not module.check_mode:
             fingerprint = _apt_repo.apply(cfg, plan)
         codename = plan.codename
-        rows = _apt_repo.packages(p["path"], codename) if _apt_repo.current(p["path"]) else []
+        sources = sorted({u.source for u in plan.add} | ({p["name"]} if p["name"] else set()))
+        rows = [r for source in sources for r in _apt_repo.packages(p["path"], codename, source)]
     except (_apt_repo.AptRepoError, OSError) as exc:
         module.fail_json(msg=str(exc))
     result = dict(
@@ -292,8 +348,13 @@ def publish_apt(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            type=dict(type="str", choices=["pypi", "apt"], default="pypi"),
-            path=dict(type="path", required=True),
+            type=dict(type="str", choices=["pypi", "apt", "devpi", "pypiserver"], default="pypi"),
+            path=dict(type="path"),
+            url=dict(type="str"),
+            simple_url=dict(type="str"),
+            username=dict(type="str"),
+            password=dict(type="str", no_log=True),
+            twine=dict(type="path", default="twine"),
             files=dict(type="list", elements="path", default=[]),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             name=dict(type="str"),
@@ -308,13 +369,15 @@ def main():
             key_uid=dict(type="str", default="pkgops.release repository <repository@localhost>", no_log=False),
             key_name=dict(type="str", default="archive-keyring"),
         ),
-        required_if=[("state", "absent", ("name", "version"))],
+        required_if=[("state", "absent", ("name", "version")), ("type", "pypi", ("path",)), ("type", "apt", ("path",))],
         required_by={"promote_from": ("name", "version")},
         supports_check_mode=True,
     )
     p = module.params
     if p["type"] == "apt":
         publish_apt(module)
+    if p["type"] in ("devpi", "pypiserver"):
+        upload_to_server(module)
     if p["promote_from"]:
         module.fail_json(msg="promote_from is for type apt.")
     if p["state"] == "present" and not p["files"]:

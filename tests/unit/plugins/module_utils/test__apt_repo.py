@@ -271,5 +271,9 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
             else [debs["other"]])
     assert ("hello", "2.0-1") in {(r[2], r[3]) for r in apt.packages(str(root), "bookworm")}
     assert len(os.listdir(root / "generations")) == 1
+    # the shared pool holds exactly the files the indices name: no leftovers of the killed changes
+    pool = {str(p.relative_to(root)) for p in (root / "pool").rglob("*") if p.is_file()}
+    named = {r[5] for c in ("bookworm", "bookworm-testing") for r in apt.packages(str(root), c)}
+    assert pool == named
     apt_update(root, "bookworm")
     print("kill test: %d kills, %d completed publishes, publish %.3fs" % (kills, completed, duration))
