@@ -34,7 +34,7 @@ TWINE = os.path.join(ROOT, ".venv", "bin", "twine")
 
 def wait(url, seconds=60):
     opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
-    for _ in range(seconds * 4):
+    for _attempt in range(seconds * 4):
         try:
             opener.open(url, timeout=2)
             return

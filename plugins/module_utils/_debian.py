@@ -25,10 +25,9 @@ import re
 import shutil
 import subprocess
 import tempfile
-import textwrap
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _project, _unit, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _project, _unit, _version
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
 from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
 
@@ -54,7 +53,7 @@ LICENSES = {
     "LGPL-2.1-or-later": ("LGPL-2.1+", "LGPL-2.1"),
     "LGPL-3.0-or-later": ("LGPL-3+", "LGPL-3"),
 }
-LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.rst", "LICENSE.md", "COPYING", "COPYING.txt")
+LICENSE_FILES = _pkgspec.LICENSE_FILES
 NO_ITP = ("# A package for the project's own repositories: there is no ITP bug to close.\n"
           "initial-upload-closes-no-bugs\n")
 
@@ -72,15 +71,6 @@ class Options:
     section: str = ""
     service_command: t.List[str] = dataclasses.field(default_factory=list)
     lintian_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass
-class Naming:
-    kind: str
-    source: str
-    package: str
-    upstream: str
-    service: t.Optional[_unit.Service]
 
 
 @dataclasses.dataclass
@@ -104,9 +94,7 @@ class Result:
     version: str
 
 
-def debian_name(name):
-    """A project name as a Debian package name part (lowercase, runs of -_. as one dash)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
+debian_name = _pkgspec.package_name
 
 
 def python_dependency(requirement):
@@ -141,83 +129,26 @@ def build_backend_depends(root):
     return deps
 
 
-def man_pages(root):
-    """Relative paths of the project's man pages (man/, doc/, docs/: NAME.SECTION)."""
-    found = []
-    for folder in ("man", "doc", "docs", os.path.join("docs", "man")):
-        path = os.path.join(root, folder)
-        if os.path.isdir(path):
-            found += [os.path.join(folder, n) for n in sorted(os.listdir(path)) if re.search(r"\.[1-8]$", n)]
-    return found
-
-
 def naming(root, meta, opts, version):
-    kind = opts.kind
-    if kind == "auto":
-        kind = "service" if len(meta.scripts) == 1 or opts.service_command else "library"
-    if kind not in ("service", "library"):
-        raise DebianError("kind must be service, library or auto, not '%s'." % kind)
-    base = debian_name(meta.name)
-    if kind == "library":
-        base = base[len("python-"):] if base.startswith("python-") else base
-        source, package = opts.source or "python-" + base, opts.package or "python3-" + base
-    else:
-        source, package = opts.source or base, opts.package or base
-    for what, value in (("source", source), ("package", package)):
-        if not re.match(r"^[a-z0-9][a-z0-9+.-]+$", value):
-            raise DebianError("The %s package name '%s' is not a valid Debian package name." % (what, value))
-    service = None
-    if kind == "service":
-        command = list(opts.service_command)
-        if not command:
-            if len(meta.scripts) != 1:
-                raise DebianError("Project '%s' has %d console scripts; name the service's command (service_command)."
-                                  % (root, len(meta.scripts)))
-            command = ["/usr/bin/" + next(iter(meta.scripts))]
-        if not command[0].startswith("/"):
-            command[0] = "/usr/bin/" + command[0]
-        pages = [os.path.basename(p) for p in man_pages(root)]
-        program = os.path.basename(command[0])
-        page = next((p for p in pages if p.rsplit(".", 1)[0] == program), "")
-        service = _unit.Service(
-            name=package, description=_synopsis(meta, root), command=command,
-            environment_file="/etc/default/" + package,
-            man_page="%s(%s)" % tuple(page.rsplit(".", 1)) if page else "", homepage=meta.homepage)
-    return Naming(kind, source, package, _version.deb_upstream(version), service)
+    try:
+        names = _pkgspec.naming(root, meta, opts.kind, opts.service_command, "/etc/default/", package=opts.package,
+                                source=opts.source, deb_source=True)
+    except _pkgspec.PackagingError as exc:
+        raise DebianError(str(exc))
+    names.upstream = _version.deb_upstream(version)
+    return names
 
 
 def _synopsis(meta, root):
-    text = meta.summary.strip().rstrip(".")
-    if not text:
-        raise DebianError("Project '%s' has no summary (description in pyproject.toml): Debian needs one." % root)
-    text = re.sub(r"^(a|an|the)\s+", "", text, flags=re.I)
-    if len(text) > 80:
-        raise DebianError("The summary of '%s' is longer than 80 characters: Debian's synopsis cannot hold it." % root)
-    return text
+    try:
+        return _pkgspec.synopsis(meta, root)
+    except _pkgspec.PackagingError as exc:
+        raise DebianError(str(exc))
 
 
 def _long_description(meta, names):
-    """The first prose paragraph of the readme, then what the package installs."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", meta.description) if p.strip()]
-    prose = ""
-    for para in paragraphs:
-        lines = para.splitlines()
-        if len(lines) == 2 and re.match(r"^([=\-~^#*+])\1+$", lines[1].strip()):
-            continue  # an rst title
-        if lines[0].startswith("#") or lines[0].startswith(".. ") or len(lines) == 1 and lines[0] == meta.name:
-            continue  # a markdown heading or an rst directive
-        prose = re.sub(r"`+|\*\*", "", " ".join(line.strip() for line in lines))
-        break
-    if names.kind == "service":
-        closing = "This package runs %s as a systemd service under its own system user." % names.package
-    else:
-        closing = "This package installs the library for Python 3."
-    out = []
-    for para in ([prose] if prose else []) + [closing]:
-        if out:
-            out.append(" .")
-        out += [" " + line for line in textwrap.wrap(para, 79)]
-    return "\n".join(out)
+    return "\n".join((" " + line) if line != " ." else line
+                     for line in _pkgspec.description_paragraphs(meta, names, width=79, sep=" ."))
 
 
 def _copyright(root, meta, maintainer):
@@ -315,7 +246,7 @@ def generate(root, meta, opts, names, has_tests):
         "debian/clean": ("*.egg-info/\nsrc/*.egg-info/\n", 0o644),
         "debian/%s.lintian-overrides" % names.package: (NO_ITP, 0o644),
     }
-    pages = man_pages(root)
+    pages = _pkgspec.man_pages(root)
     if pages:
         files["debian/%s.manpages" % names.package] = ("\n".join(pages) + "\n", 0o644)
     if names.service:
@@ -452,4 +383,4 @@ def build(root, outdir, release, opts, lint=True):
 
 
 __all__: t.List[str] = ["DebianError", "Options", "Result", "RECORD", "build", "generate", "naming",
-                        "python_dependency", "findings_of", "blocking"]
+                        "python_dependency", "findings_of", "blocking", "debian_name"]

@@ -127,8 +127,8 @@ def upload(files, url, username, password, twine="twine"):
         out = (proc.stdout + proc.stderr).strip()
         if password:
             out = out.replace(password, "********")
-        raise UploadError("twine upload to %s failed (rc %d):\n%s" % (url, proc.returncode,
-                                                                   "\n".join(out.splitlines()[-12:])))
+        tail = "\n".join(out.splitlines()[-12:])
+        raise UploadError("twine upload to %s failed (rc %d):\n%s" % (url, proc.returncode, tail))
 
 
 # --- devpi accounts ----------------------------------------------------------------------------

@@ -8,57 +8,16 @@ import hashlib
 import os
 import shutil
 import subprocess
-import textwrap
 from pathlib import Path
 
 import pytest
 
 from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _debian, _project
 from ansible_collections.pkgops.release.plugins.module_utils._files import source_files
+from project_fixtures import example, library  # the tests' projects
 
-EXAMPLE = Path(__file__).resolve().parents[4] / "examples" / "hello-world"
 DATE = datetime.datetime(2026, 11, 25, tzinfo=datetime.timezone.utc)
 HAVE_TOOLS = all(shutil.which(t) for t in ("dpkg-buildpackage", "dh", "lintian"))
-
-
-def example(tmp_path, version="1.1.0"):
-    dest = tmp_path / "hello-world"
-    shutil.copytree(EXAMPLE, dest)
-    toml = dest / "pyproject.toml"
-    toml.write_text(toml.read_text().replace('version = "1.0.0"', 'version = "%s"' % version))
-    return str(dest)
-
-
-DEPENDENCIES = """["requests>=2.28,<3", "tomli; python_version < '3.11'"]"""
-
-
-def library(tmp_path, license_text="Apache-2.0"):
-    dest = tmp_path / "fancy"
-    (dest / "fancy_lib").mkdir(parents=True)
-    (dest / "fancy_lib" / "__init__.py").write_text("VALUE = 1\n")
-    (dest / "pyproject.toml").write_text(textwrap.dedent("""\
-        [build-system]
-        requires = ["setuptools>=61"]
-        build-backend = "setuptools.build_meta"
-
-        [project]
-        name = "Fancy_Lib"
-        version = "2.0.0"
-        description = "The fancy helpers"
-        license = {text = "%s"}
-        authors = [{name = "Fancy Dev", email = "dev@example.org"}]
-        dependencies = %s
-
-        [project.optional-dependencies]
-        pretty = ["rich>=13"]
-
-        [project.urls]
-        Homepage = "https://example.org/fancy"
-
-        [tool.setuptools]
-        packages = ["fancy_lib"]
-        """ % (license_text, DEPENDENCIES)))
-    return str(dest)
 
 
 def generated(root, opts=None, version="1.1.0"):

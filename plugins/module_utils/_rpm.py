@@ -1,0 +1,407 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""RPM packages of a Python project: a spec from its metadata, rpmbuild under its own _topdir, rpmlint.
+
+The generated spec uses Fedora's Python and systemd macros (%pyproject_wheel,
+%pyproject_install, %pyproject_save_files, %{python3_sitelib}, %{_unitdir}, %systemd_post ...).
+An EL or Fedora build host has them. Debian's rpm lacks them: there ``MACROS`` (below) defines
+them with Fedora's paths - the wheel is built by Debian's python with ``build`` and installed
+into the buildroot with ``installer``'s API and the posix_prefix scheme (pip and installer's
+CLI would land in /usr/local) by the helper ``PYPROJECT_HELPER``. That file is what the
+collection ships for Debian build hosts; ``rpmbuild --load`` reads it only where
+``%pyproject_wheel`` is undefined.
+
+A project that ships a spec is built with it: only Version, Release and %changelog are set,
+through specfile. The build runs in a scratch copy with SOURCE_DATE_EPOCH from the release
+date, clamped mtimes and a fixed build host, so the same input gives the same RPM bytes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import fcntl
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+import textwrap
+import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _project, _unit, _version
+from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
+from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
+
+RECORD = ".pkgops-rpm.json"
+BUILD_HOST = "pkgops-build"
+BUILD_ROOT = "/var/tmp/pkgops-rpmbuild"
+
+# The macros Debian's rpm lacks, with Fedora's values. Loaded only on hosts without them.
+MACROS = textwrap.dedent("""\
+    # pkgops.release: Fedora's Python and systemd macros for rpmbuild on a Debian host.
+    %__python3 /usr/bin/python3
+    %python3 %{__python3}
+    %python3_version %(%{__python3} -c "import sys; print('%d.%d' % sys.version_info[:2])")
+    %python3_sitelib /usr/lib/python%{python3_version}/site-packages
+    %_unitdir /usr/lib/systemd/system
+    %_presetdir /usr/lib/systemd/system-preset
+    %_sysusersdir /usr/lib/sysusers.d
+    %__gpg /usr/bin/gpg
+    %_pyproject_wheeldir pyproject-wheeldir
+    %pyproject_files %{_builddir}/pyproject-files
+    %pyproject_buildrequires echo
+    %pyproject_wheel %{__python3} -m build --wheel --no-isolation --outdir %{_pyproject_wheeldir} .
+    %pyproject_install %{__python3} %{_sourcedir}/pkgops-pyproject.py install %{buildroot} %{_pyproject_wheeldir}
+    %pyproject_save_files() %{__python3} %{_sourcedir}/pkgops-pyproject.py save-files %{buildroot} %{pyproject_files} %{python3_sitelib}
+    %pyproject_check_import() PYTHONDONTWRITEBYTECODE=1 %{__python3} -c "import sys; sys.path.insert(0, '%{buildroot}%{python3_sitelib}'); import %*"
+    %systemd_requires Requires(post): systemd\\
+    Requires(preun): systemd\\
+    Requires(postun): systemd
+    %systemd_post() if [ $1 -eq 1 ] && [ -x /usr/bin/systemctl ]; then /usr/bin/systemctl --no-reload preset %{?*} || :; fi
+    %systemd_preun() if [ $1 -eq 0 ] && [ -x /usr/bin/systemctl ]; then /usr/bin/systemctl --no-reload disable --now %{?*} || :; fi
+    %systemd_postun_with_restart() if [ $1 -ge 1 ] && [ -x /usr/bin/systemctl ]; then /usr/bin/systemctl try-restart %{?*} || :; fi
+    """)
+
+# Installs the wheel into the buildroot with Fedora's layout, and lists what it installed.
+PYPROJECT_HELPER = textwrap.dedent('''\
+    """pkgops.release: %pyproject_install and %pyproject_save_files for Debian build hosts."""
+    import csv, glob, os, sys, sysconfig
+
+    def install(buildroot, wheeldir):
+        from installer import install as do_install
+        from installer.destinations import SchemeDictionaryDestination
+        from installer.sources import WheelFile
+        scheme = sysconfig.get_paths(scheme="posix_prefix", vars={"base": "/usr", "platbase": "/usr"})
+        scheme["purelib"] = scheme["platlib"] = "/usr/lib/python%d.%d/site-packages" % sys.version_info[:2]
+        dest = SchemeDictionaryDestination(scheme, interpreter="/usr/bin/python3", script_kind="posix",
+                                           destdir=buildroot, bytecode_optimization_levels=())
+        for wheel in sorted(glob.glob(os.path.join(wheeldir, "*.whl"))):
+            with WheelFile.open(wheel) as source:
+                do_install(source, dest, {"INSTALLER": b"rpm"})
+
+    def save_files(buildroot, listing, sitelib):
+        top = set()
+        for record in glob.glob(os.path.join(buildroot + sitelib, "*.dist-info", "RECORD")):
+            with open(record, newline="") as handle:
+                for row in csv.reader(handle):
+                    path = os.path.normpath(os.path.join(sitelib, row[0]))
+                    if path.startswith(sitelib + "/"):
+                        first = path[len(sitelib) + 1:].split("/")[0]
+                        full = os.path.join(sitelib, first)
+                        top.add(full + "/" if os.path.isdir(buildroot + full) else full)
+            os.unlink(record)  # RECORD names files by hash; rpm verifies them itself
+        with open(listing, "w") as handle:
+            handle.write("".join(line + "\\n" for line in sorted(top)))
+
+    if __name__ == "__main__":
+        {"install": install, "save-files": save_files}[sys.argv[1]](*sys.argv[2:])
+    ''')
+
+# rpmlint 2 configuration: what the generated packages are checked against, each filter justified.
+RPMLINT_TOML = textwrap.dedent("""\
+    # pkgops.release: rpmlint configuration for the generated packages.
+    # Man pages are gzip-compressed by brp-compress on every build host.
+    CompressExtension = "gz"
+    ValidLicenses = ["MIT", "Apache-2.0", "BSD-2-Clause", "BSD-3-Clause", "ISC", "MPL-2.0", "GPL-2.0-only",
+                     "GPL-2.0-or-later", "GPL-3.0-only", "GPL-3.0-or-later", "LGPL-2.1-or-later", "LGPL-3.0-or-later"]
+    Filters = [
+        # Fedora's own policy (its rpmlint config filters the same): Packager, Group and BuildRoot
+        # are set by the build system, not by the spec.
+        "no-packager-tag",
+        "no-group-tag",
+        "no-buildroot-tag",
+        # Packages for the project's own repositories: there is no distribution tag to match.
+        "invalid-distribution",
+        # Source0 is the tarball rpm_build writes from the project's tree, not a download.
+        "invalid-url",
+        # Packages are signed with the repository's key when repo_publish (type yum) publishes them,
+        # and rpmkeys --checksig verifies that signature there.
+        "no-signature",
+    ]
+    """)
+
+
+class RpmError(ValueError):
+    """Bad input, a failed build or rpmlint findings; the message names the file or quotes the log."""
+
+
+@dataclasses.dataclass
+class Options:
+    kind: str = "auto"
+    name: str = ""
+    packager: str = ""  # "Name <email>" of the %changelog entry; the project's author by default
+    service_command: t.List[str] = dataclasses.field(default_factory=list)
+    rpmlint_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class Finding:
+    severity: str  # E W I
+    package: str
+    tag: str
+    detail: str
+
+    def __str__(self):
+        return "%s: %s %s%s" % (self.package, self.severity, self.tag, (" " + self.detail) if self.detail else "")
+
+
+@dataclasses.dataclass
+class Result:
+    artifacts: t.List[Artifact]
+    findings: t.List[Finding]
+    spec: str  # the generated spec in outdir, or "" when the project ships one
+    name: str
+
+
+def python_requires(requirement):
+    """A PEP 508 requirement as RPM dependencies on python3dist(NAME), versions mapped."""
+    from packaging.requirements import Requirement
+
+    req = Requirement(requirement)
+    base = "python3dist(%s)" % re.sub(r"[-_.]+", "-", req.name).lower()
+    deps = []
+    for spec in sorted(req.specifier, key=str):
+        op = {">=": ">=", "<=": "<=", ">": ">", "<": "<", "==": "=", "~=": ">="}.get(spec.operator)
+        if op is None or "*" in spec.version:
+            continue
+        deps.append("%s %s %s" % (base, op, _version.rpm_evr(spec.version).version))
+    return deps or [base]
+
+
+def spec_text(root, meta, opts, names, release):
+    """A spec for the project, from its metadata."""
+    evr = _version.rpm_evr(release.version, release.rpm_release)
+    synopsis = _pkgspec.synopsis(meta, root)
+    license_ = meta.license.strip()
+    if not license_:
+        raise RpmError("Project '%s' declares no license; RPM's License field needs one (SPDX)." % root)
+    lines = ["Name:           %s" % names.package]
+    if evr.epoch:
+        lines.append("Epoch:          %s" % evr.epoch)
+    lines += [
+        "Version:        %s" % evr.version,
+        "Release:        %s%%{?dist}" % evr.release,
+        "Summary:        %s" % (synopsis[:1].upper() + synopsis[1:]),
+        "License:        %s" % license_,
+    ]
+    if meta.homepage:
+        lines.append("URL:            %s" % meta.homepage)
+    lines += ["Source0:        %{name}-%{version}.tar.gz"]
+    if names.service:
+        lines.append("Source1:        %s.service" % names.package)
+    lines += ["BuildArch:      noarch", "",
+              "BuildRequires:  python3-devel"]
+    for text in _project.build_requires(root):
+        lines += ["BuildRequires:  %s" % dep for dep in python_requires(text)]
+    if names.service:
+        lines.append("BuildRequires:  systemd-rpm-macros")
+    lines.append("Requires:       python(abi) = %{python3_version}")
+    for req in meta.requires:
+        lines += ["Requires:       %s" % dep for dep in python_requires(req)]
+    if names.service:
+        lines += ["Requires(pre):  shadow-utils", "%{?systemd_requires}"]
+    lines += ["", "%description"] + _pkgspec.description_paragraphs(meta, names, width=79, sep="") + [
+        "",
+        "%prep",
+        "%autosetup -n %{name}-%{version}",
+        "",
+        "%build",
+        "%pyproject_wheel",
+        "",
+        "%install",
+        "%pyproject_install",
+        "%pyproject_save_files '*'",
+    ]
+    pages = _pkgspec.man_pages(root)
+    for page in pages:
+        section = page.rsplit(".", 1)[1]
+        lines.append("install -D -m 0644 %s %%{buildroot}%%{_mandir}/man%s/%s"
+                     % (page, section, os.path.basename(page)))
+    if names.service:
+        # the unit's StateDirectory= makes /var/lib/NAME, owned by the service's user, at start
+        lines.append("install -D -m 0644 %%{SOURCE1} %%{buildroot}%%{_unitdir}/%s.service" % names.package)
+    modules = _pkgspec.import_names(root)
+    if modules:
+        lines += ["", "%check", "%%pyproject_check_import %s" % " ".join(modules)]
+    if names.service:
+        user = names.package
+        lines += ["", "%pre",
+                  "getent group %s >/dev/null || groupadd -r %s" % (user, user),
+                  "getent passwd %s >/dev/null || useradd -r -g %s -d /var/lib/%s -s /sbin/nologin "
+                  "-c '%s service' %s" % (user, user, user, user, user),
+                  "exit 0",
+                  "", "%post", "%%systemd_post %s.service" % user,
+                  "", "%preun", "%%systemd_preun %s.service" % user,
+                  "", "%postun", "%%systemd_postun_with_restart %s.service" % user]
+    lines += ["", "%files -f %{pyproject_files}"]
+    licenses = [n for n in _pkgspec.LICENSE_FILES if os.path.isfile(os.path.join(root, n))]
+    if licenses:
+        lines.append("%%license %s" % " ".join(licenses))
+    docs = [n for n in ("README.rst", "README.md", "README.txt", "README") if os.path.isfile(os.path.join(root, n))]
+    if docs:
+        lines.append("%%doc %s" % docs[0])
+    lines += ["%%{_bindir}/%s" % s for s in sorted(meta.scripts)]
+    lines += ["%%{_mandir}/man%s/%s*" % (p.rsplit(".", 1)[1], os.path.basename(p)) for p in pages]
+    if names.service:
+        lines.append("%%{_unitdir}/%s.service" % names.package)
+    lines += ["", "%changelog", ""]
+    return "\n".join(lines)
+
+
+def findings_of(output):
+    found = []
+    for line in output.splitlines():
+        match = re.match(r"^(\S+?): ([EWI]): (\S+)(?: (.*))?$", line)
+        if match:
+            found.append(Finding(match.group(2), match.group(1), match.group(3), match.group(4) or ""))
+    return found
+
+
+def rpmlint(paths, workdir, macros=""):
+    """rpmlint's findings; ``macros`` (text) are loaded as ~/.rpmmacros, so the spec check sees them."""
+    config = os.path.join(workdir, "rpmlint.toml")
+    with open(config, "w", encoding="utf-8") as handle:
+        handle.write(RPMLINT_TOML)
+    home = os.path.join(workdir, "lint-home")
+    os.makedirs(home, exist_ok=True)
+    with open(os.path.join(home, ".rpmmacros"), "w", encoding="utf-8") as handle:
+        handle.write(macros)
+    # the rpmlint beside this Python (a venv's: rpmlint 2.10) before the one on PATH
+    beside = os.path.join(os.path.dirname(sys.executable), "rpmlint")
+    rpmlint_bin = beside if os.path.exists(beside) else shutil.which("rpmlint")
+    if not rpmlint_bin:
+        raise RpmError("rpmlint is not installed beside %s nor on PATH." % sys.executable)
+    proc = subprocess.run([rpmlint_bin, "--config", config] + list(paths), capture_output=True, text=True,
+                          check=False, env=dict(os.environ, LC_ALL="C.UTF-8", HOME=home))
+    if proc.returncode not in (0, 64, 66) or "Traceback" in proc.stderr:
+        raise RpmError("rpmlint failed (rc %d): %s" % (proc.returncode, (proc.stdout + proc.stderr)[-1500:]))
+    return findings_of(proc.stdout)
+
+
+def _has_fedora_macros():
+    proc = subprocess.run(["rpm", "--eval", "%{?pyproject_wheel:yes}"], capture_output=True, text=True, check=False)
+    return proc.stdout.strip() == "yes"
+
+
+def failing_lines(log, limit=15):
+    lines = log.strip().splitlines()
+    picked = [line for line in lines if re.search(r"\b(error|failed|FAILED|Error|No such file)\b", line)]
+    return "\n".join((picked or lines)[-limit:])
+
+
+def build(root, outdir, release, opts, lint=True):
+    """Build the .rpm and .src.rpm of ``root`` into ``outdir``; returns a Result."""
+    meta = _project.metadata(root)
+    if _version.parse(meta.version) != _version.parse(release.version):
+        raise RpmError("Project '%s' declares version %s, not the release's %s: set the version first "
+                       "(project_version)." % (root, meta.version, release.version))
+    names = _pkgspec.naming(root, meta, opts.kind, opts.service_command, "/etc/sysconfig/",
+                            package=opts.name)
+    release = dataclasses.replace(release, maintainer=release.maintainer or opts.packager or meta.author)
+    if not release.maintainer:
+        raise RpmError("Project '%s' names no author with an email; set the packager ('Name <email>')." % root)
+    epoch = int(release.date.timestamp())
+    evr = _version.rpm_evr(release.version, release.rpm_release)
+    own = sorted(glob.glob(os.path.join(root, "*.spec")))
+    # rpm records the expanded spec, with the _topdir's path, in the source package's header (and
+    # the binary package its digest): a fixed path, one build at a time, keeps the bytes the same.
+    os.makedirs(BUILD_ROOT, exist_ok=True)
+    with open(os.path.join(BUILD_ROOT, ".lock"), "w") as lock, _fixed_dir(BUILD_ROOT, names.package) as tmp:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        top = os.path.join(tmp, "rpmbuild")
+        for sub in ("SOURCES", "SPECS", "BUILD", "RPMS", "SRPMS", "BUILDROOT"):
+            os.makedirs(os.path.join(top, sub))
+        tree = os.path.join(tmp, "%s-%s" % (names.package, evr.version))
+        copy_sources(root, tree)
+        for path in glob.glob(os.path.join(tree, "*.spec")):
+            os.unlink(path)
+        if own:
+            with open(own[0], encoding="utf-8") as handle:
+                text = handle.read()
+        else:
+            text = spec_text(root, meta, opts, names, release)
+        spec = os.path.join(top, "SPECS", "%s.spec" % names.package)
+        with open(spec, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        if own:
+            _set_version(spec, evr)
+        try:
+            plan = _changelog.plan_entry(own[0] if own else spec, "rpm", open(spec, encoding="utf-8").read(), release)
+        except _changelog.ChangelogError as exc:
+            raise RpmError(str(exc))
+        with open(spec, "w", encoding="utf-8") as handle:
+            handle.write(plan.after)
+        name = names.package if not own else _spec_name(spec)
+        tarball_of_tree(os.path.join(top, "SOURCES", "%s-%s.tar.gz" % (name, evr.version)), tree,
+                        "%s-%s" % (name, evr.version), epoch)
+        with open(os.path.join(top, "SOURCES", "pkgops-pyproject.py"), "w", encoding="utf-8") as handle:
+            handle.write(PYPROJECT_HELPER)
+        if names.service and not own:
+            with open(os.path.join(top, "SOURCES", "%s.service" % names.package), "w", encoding="utf-8") as handle:
+                handle.write(_unit.unit(names.service))
+        argv = ["rpmbuild", "-ba", "--define", "_topdir %s" % top,
+                "--define", "_buildhost %s" % BUILD_HOST, "--define", "use_source_date_epoch_as_buildtime 1",
+                "--define", "clamp_mtime_to_source_date_epoch 1", "--define", "_source_payload w9.gzdio",
+                "--define", "_binary_payload w9.gzdio", "--define", "__brp_compress /bin/bash /usr/lib/rpm/brp-compress"]
+        debian_host = not _has_fedora_macros()
+        if debian_host:
+            macros = os.path.join(top, "pkgops-debian.macros")
+            with open(macros, "w", encoding="utf-8") as handle:
+                handle.write(MACROS)
+            argv += ["--load", macros, "--nodeps", "--define", "_dbpath %s" % os.path.join(tmp, "rpmdb")]
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": tmp, "LC_ALL": "C.UTF-8",
+               "SOURCE_DATE_EPOCH": str(epoch), "PYTHONHASHSEED": "0", "TZ": "UTC"}
+        proc = subprocess.run(argv + [spec], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                              check=False)
+        if proc.returncode != 0:
+            raise RpmError("rpmbuild failed for '%s' (rc %d):\n%s" % (root, proc.returncode, failing_lines(proc.stdout)))
+        made = sorted(glob.glob(os.path.join(top, "RPMS", "*", "*.rpm")) + glob.glob(os.path.join(top, "SRPMS", "*.rpm")))
+        findings = rpmlint(made, tmp, MACROS if debian_host else "") if lint else []
+        bad = [f for f in findings if f.severity in ("E", "W") and f.tag not in opts.rpmlint_allow]
+        if bad:
+            raise RpmError("rpmlint reports %d error(s)/warning(s) for '%s' (allow a tag with a reason in "
+                           "rpmlint_allow only if it is justified):\n%s" % (len(bad), root, "\n".join(map(str, bad))))
+        os.makedirs(outdir, exist_ok=True)
+        spec_out = ""
+        if not own:
+            spec_out = os.path.join(outdir, os.path.basename(spec))
+            shutil.copyfile(spec, spec_out)
+        arts = []
+        for path in made:
+            dest = os.path.join(outdir, os.path.basename(path))
+            shutil.copyfile(path, dest + ".part")
+            os.replace(dest + ".part", dest)
+            arts.append(Artifact.of(dest))
+    return Result(arts, findings, spec_out, name)
+
+
+@contextlib.contextmanager
+def _fixed_dir(base, name):
+    path = os.path.join(base, name)
+    shutil.rmtree(path, ignore_errors=True)
+    os.makedirs(path)
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _spec_name(spec):
+    from specfile import Specfile
+
+    return Specfile(spec).expanded_name
+
+
+def _set_version(spec, evr):
+    from specfile import Specfile
+
+    with Specfile(spec, autosave=True) as handle:
+        handle.set_version_and_release(evr.version, evr.release)
+
+
+__all__: t.List[str] = ["RpmError", "Options", "Result", "RECORD", "MACROS", "PYPROJECT_HELPER", "RPMLINT_TOML",
+                        "build", "spec_text", "python_requires", "findings_of"]
