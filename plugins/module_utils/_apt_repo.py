@@ -28,27 +28,20 @@ pool files only it had added, and finishes a pending ``.gc``.
 from __future__ import annotations
 
 import dataclasses
-import fcntl
 import gzip
 import hashlib
 import os
 import re
 import shutil
-import subprocess
-import tempfile
-import time
 import typing as t
 
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
 
-KEY_TYPES = {"ed25519": ("ed25519", 22, 255), "rsa3072": ("rsa3072", 1, 3072), "rsa4096": ("rsa4096", 1, 4096)}
-GPG_CONF = ("# Written by pkgops.release: signatures use SHA-512, never SHA-1.\n"
-            "personal-digest-preferences SHA512 SHA384 SHA256\n"
-            "digest-algo SHA512\ncert-digest-algo SHA512\nweak-digest SHA1\n")
+KEY_TYPES = _base.KEY_TYPES
 
 
-class AptRepoError(ValueError):
-    """Bad input or a refused change; the message names the file or the repository."""
+AptRepoError = _base.RepoError
 
 
 @dataclasses.dataclass
@@ -97,88 +90,11 @@ class Plan:
     component: str = "main"
 
 
-def _run(argv, what, env=None, cwd=None):
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, cwd=cwd)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
-        raise AptRepoError("%s failed (rc %d): %s" % (what, proc.returncode, tail))
-    return proc.stdout
-
-
-# --- keys -------------------------------------------------------------------------------------
-
-def gnupg_home(root):
-    return os.path.join(root, "gnupg")
-
-
-def _gpg(root, *args, what="gpg"):
-    env = dict(os.environ, GNUPGHOME=gnupg_home(root), LC_ALL="C")
-    return _run(["gpg", "--batch", "--no-tty", "--with-colons"] + list(args), what, env=env)
-
-
-def secret_keys(root):
-    """[(fingerprint, algorithm number, bits)] of the home's secret primary keys."""
-    if not os.path.isdir(gnupg_home(root)):
-        return []
-    keys, pending = [], None
-    for line in _gpg(root, "--list-secret-keys", what="Listing the repository's keys").splitlines():
-        fields = line.split(":")
-        if fields[0] == "sec":
-            pending = (int(fields[3] or 0), int(fields[2] or 0))
-        elif fields[0] == "fpr" and pending:
-            keys.append((fields[9], pending[0], pending[1]))
-            pending = None
-    return keys
-
-
-def _check_strength(fpr, algo, bits, home):
-    if algo == 22 or (algo == 1 and bits >= 3072):
-        return
-    raise AptRepoError("Key %s in '%s' is too weak for a repository (algorithm %d, %d bits): use Ed25519 or "
-                       "RSA of at least 3072 bits." % (fpr, home, algo, bits))
-
-
-def choose_key(cfg, current_signer):
-    """(fingerprint or "", generate?) - the key that signs, after the refusals."""
-    home = gnupg_home(cfg.root)
-    keys = secret_keys(cfg.root)
-    wanted = cfg.signing_key.replace(" ", "").upper()
-    if wanted:
-        match = [k for k in keys if k[0].endswith(wanted)]
-        if not match:
-            raise AptRepoError("Signing key %s is not a secret key of the repository's GnuPG home '%s'; "
-                               "a key that is not the repository's is refused." % (wanted, home))
-        fpr = match[0]
-    elif not keys:
-        if current_signer:
-            raise AptRepoError("The repository '%s' is signed by %s, whose secret key is missing from '%s'."
-                               % (cfg.root, current_signer, home))
-        return "", True
-    elif len(keys) > 1:
-        raise AptRepoError("The GnuPG home '%s' holds %d secret keys; name the one to sign with (signing_key)."
-                           % (home, len(keys)))
-    else:
-        fpr = keys[0]
-    _check_strength(fpr[0], fpr[1], fpr[2], home)
-    if current_signer and current_signer != fpr[0]:
-        raise AptRepoError("The repository '%s' is signed by %s; refusing to sign it with %s."
-                           % (cfg.root, current_signer, fpr[0]))
-    return fpr[0], False
-
-
-def generate_key(cfg):
-    home = gnupg_home(cfg.root)
-    os.makedirs(home, mode=0o700, exist_ok=True)
-    os.chmod(home, 0o700)
-    with open(os.path.join(home, "gpg.conf"), "w", encoding="utf-8") as handle:
-        handle.write(GPG_CONF)
-    algo = KEY_TYPES[cfg.key_type][0]
-    _gpg(cfg.root, "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", cfg.uid, algo, "sign",
-         "never", what="Generating the repository's signing key")
-    keys = secret_keys(cfg.root)
-    if len(keys) != 1:
-        raise AptRepoError("Expected one key in '%s' after generating it, found %d." % (home, len(keys)))
-    return keys[0][0]
+_run = _base.run
+gnupg_home = _base.gnupg_home
+secret_keys = _base.secret_keys
+current = _base.current
+_read = _base.read_text
 
 
 # --- configuration and state --------------------------------------------------------------------
@@ -196,20 +112,6 @@ def distributions(cfg, fpr):
                   "SignWith: %s" % fpr]
         blocks.append("\n".join(lines) + "\n")
     return "\n".join(blocks)
-
-
-def current(root):
-    """The served generation's directory, or None."""
-    link = os.path.join(root, "current")
-    return os.path.realpath(link) if os.path.islink(link) and os.path.isdir(link) else None
-
-
-def _read(path):
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return handle.read()
-    except FileNotFoundError:
-        return None
 
 
 def signer_of(conf_text):
@@ -346,7 +248,7 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
         raise AptRepoError("Key type '%s' is not one of %s." % (cfg.key_type, ", ".join(KEY_TYPES)))
     gen = current(cfg.root)
     conf_now = _read(os.path.join(gen, "conf", "distributions")) if gen else None
-    fpr, new_key = choose_key(cfg, signer_of(conf_now))
+    fpr, new_key = _base.choose_key(cfg.root, cfg.signing_key, signer_of(conf_now))
     result = Plan(create=gen is None, new_key=new_key, fingerprint=fpr, codename=codename, component=component)
     result.conf_changed = new_key or conf_now != distributions(cfg, fpr)
 
@@ -401,10 +303,9 @@ def _referenced(gen, filekey, source, codenames):
 
 
 def _new_generation(root, old):
-    gens = os.path.join(root, "generations")
-    os.makedirs(gens, exist_ok=True)
+    """A generation to change: conf, db and dists copied from ``old``; the pool shared."""
     os.makedirs(os.path.join(root, "pool"), exist_ok=True)
-    gen = tempfile.mkdtemp(prefix="%d-" % time.time(), dir=gens)
+    gen = _base.new_generation(root)
     new_pub = os.path.join(gen, "public")
     if old:
         shutil.copytree(os.path.join(old, "conf"), os.path.join(gen, "conf"))
@@ -423,39 +324,7 @@ def _new_generation(root, old):
         os.makedirs(os.path.join(gen, "conf"))
         os.makedirs(new_pub)
     os.symlink(os.path.relpath(os.path.join(root, "pool"), new_pub), os.path.join(new_pub, "pool"))
-    os.chmod(gen, 0o755)
     return gen
-
-
-def _collect(root, filekeys):
-    """Delete pool files (and the directories they leave empty)."""
-    pool = os.path.join(root, "pool")
-    for key in filekeys:
-        path = os.path.join(root, key)
-        if not os.path.realpath(path).startswith(pool + os.sep):
-            continue
-        try:
-            os.unlink(path)
-        except FileNotFoundError:
-            pass
-        folder = os.path.dirname(path)
-        while folder != pool:
-            try:
-                os.rmdir(folder)
-            except OSError:
-                break
-            folder = os.path.dirname(folder)
-
-
-def _finish_gc(root, gen):
-    """Delete the files a switched change left in .gc, unless the served generation knows them again."""
-    path = os.path.join(root, ".gc")
-    pending = _read(path)
-    if pending is None:
-        return
-    known = _known(gen, root) if gen else set()
-    _collect(root, [k for k in pending.split() if k not in known])
-    os.unlink(path)
 
 
 def _known(gen, root):
@@ -464,57 +333,31 @@ def _known(gen, root):
             if line.strip()}
 
 
-def _remove_tree(path):
-    subprocess.run(["rm", "-rf", "--one-file-system", path], check=False)
-
-
-def _clean_stale(root, keep):
-    gens = os.path.join(root, "generations")
-    if not os.path.isdir(gens):
-        return
-    for name in os.listdir(gens):
-        path = os.path.join(gens, name)
-        if os.path.realpath(path) != keep:
-            _remove_tree(path)
-    stale = os.path.join(root, ".current.new")
-    if os.path.lexists(stale):
-        os.unlink(stale)
-
-
 def verify(gen, cfg, fpr):
     """Every suite's InRelease and Release.gpg verify against the exported key, made by ``fpr``."""
     keyring = os.path.join(gen, "public", cfg.key_name + ".gpg")
     for suite in cfg.suites:
         dists = os.path.join(gen, "public", "dists", suite.codename)
-        for args in (["InRelease"], ["Release.gpg", "Release"]):
-            proc = subprocess.run(["gpgv", "--status-fd", "1", "--keyring", keyring] + args, cwd=dists,
-                                  capture_output=True, text=True, check=False)
-            valid = re.findall(r"^\[GNUPG:\] VALIDSIG (\S+)", proc.stdout, re.M)
-            if proc.returncode != 0 or fpr not in valid:
-                raise AptRepoError("The signature %s of suite %s does not verify with key %s: %s"
-                                   % (args[0], suite.codename, fpr, proc.stderr.strip()))
+        _base.verify_signature(keyring, ["InRelease"], fpr, dists, "InRelease of suite %s" % suite.codename)
+        _base.verify_signature(keyring, ["Release.gpg", "Release"], fpr, dists,
+                               "Release.gpg of suite %s" % suite.codename)
 
 
 def apply(cfg, change):
     """Carry out a Plan; the served state switches in one rename at the end."""
-    os.makedirs(cfg.root, exist_ok=True)
-    with open(os.path.join(cfg.root, ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _base.locked(cfg.root):
         old = current(cfg.root)
-        _clean_stale(cfg.root, old)
-        fpr = change.fingerprint or generate_key(cfg)
-        conf = os.path.join(gnupg_home(cfg.root), "gpg.conf")
-        if not os.path.exists(conf):
-            with open(conf, "w", encoding="utf-8") as handle:
-                handle.write(GPG_CONF)
+        _base.clean_stale(cfg.root, old)
+        fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid)
+        _base.ensure_gpg_conf(cfg.root)
         gen = _new_generation(cfg.root, old)
         with open(os.path.join(gen, "conf", "distributions"), "w", encoding="utf-8") as handle:
             handle.write(distributions(cfg, fpr))
-        if old:
-            _finish_gc(cfg.root, gen)
-        # pool files of an upload that the database does not know were left by a killed change
         known = _known(gen, cfg.root) if old else set()
-        _collect(cfg.root, [k for up in change.add for k in up.filekeys if k not in known])
+        if old:
+            _base.finish_gc(cfg.root, known, "pool")
+        # pool files of an upload that the database does not know were left by a killed change
+        _base.collect(cfg.root, [k for up in change.add for k in up.filekeys if k not in known], "pool")
         args = ["--export=never"]
         for up in change.add:
             _reprepro(gen, cfg.root, *(args + ["--component", change.component, "include" + up.kind,
@@ -529,32 +372,19 @@ def apply(cfg, change):
         _reprepro(gen, cfg.root, "export", what="Exporting and signing the indices")
         if change.conf_changed and old:
             _reprepro(gen, cfg.root, "--delete", "clearvanished", what="Dropping suites no longer configured")
-        # reprepro drops files nothing references any more by itself; the key files come with the
-        # copy unless the repository or its configuration is new.
+        # the key files come with the copy unless the repository or its configuration is new
         armored = os.path.join(gen, "public", cfg.key_name + ".asc")
         if change.conf_changed or not os.path.exists(armored):
-            key = _gpg(cfg.root, "--armor", "--export", fpr, what="Exporting the public key")
-            with open(armored, "w", encoding="utf-8") as handle:
-                handle.write(key)
-            binary = subprocess.run(["gpg", "--batch", "--export", fpr], capture_output=True, check=True,
-                                    env=dict(os.environ, GNUPGHOME=gnupg_home(cfg.root))).stdout
-            with open(os.path.join(gen, "public", cfg.key_name + ".gpg"), "wb") as handle:
-                handle.write(binary)
+            _base.export_key(cfg.root, fpr, armored, os.path.join(gen, "public", cfg.key_name + ".gpg"))
         verify(gen, cfg, fpr)
         unreferenced = _reprepro(gen, cfg.root, "dumpunreferenced", what="Listing unreferenced files").split()
         if unreferenced:
             _reprepro(gen, cfg.root, "_forget", *unreferenced, what="Forgetting unreferenced files")
-            with open(os.path.join(cfg.root, ".gc.part"), "w", encoding="utf-8") as handle:
-                handle.write("\n".join(unreferenced) + "\n")
-            os.replace(os.path.join(cfg.root, ".gc.part"), os.path.join(cfg.root, ".gc"))
-        link = os.path.join(cfg.root, ".current.new")
-        if os.path.lexists(link):
-            os.unlink(link)
-        os.symlink(os.path.relpath(gen, cfg.root), link)
-        os.replace(link, os.path.join(cfg.root, "current"))
-        _finish_gc(cfg.root, gen)
+            _base.write_gc(cfg.root, unreferenced)
+        _base.switch(cfg.root, gen)
+        _base.finish_gc(cfg.root, set(), "pool")
         if old:
-            _remove_tree(old)
+            _base.remove_tree(old)
     return fpr
 
 

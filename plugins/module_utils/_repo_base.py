@@ -1,0 +1,251 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""What the apt and the yum repository share: the signing key and the switched generations.
+
+Keys: each repository has its own GnuPG home (ROOT/gnupg, never served) holding one signing
+key, generated when absent (Ed25519 or RSA >= 3072; SHA-512 signatures, never SHA-1). A key
+that is not the repository's - not in its home, or not the one the served state is signed
+with - is refused.
+
+Generations: the served state is ROOT/current, a symbolic link to ROOT/generations/ID. A
+change builds a new generation beside it, verifies it, and publishes it with one rename of
+the link; a change killed at any moment leaves the old generation served, and the next change
+removes what the killed one left. Package files live in a shared directory (they never change
+once published); files a new generation no longer references are listed in ROOT/.gc before the
+switch and deleted after it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import re
+import subprocess
+import tempfile
+import time
+import typing as t
+
+KEY_TYPES = {"ed25519": ("ed25519", 22, 255), "rsa3072": ("rsa3072", 1, 3072), "rsa4096": ("rsa4096", 1, 4096)}
+GPG_CONF = ("# Written by pkgops.release: signatures use SHA-512, never SHA-1.\n"
+            "personal-digest-preferences SHA512 SHA384 SHA256\n"
+            "digest-algo SHA512\ncert-digest-algo SHA512\nweak-digest SHA1\n")
+
+
+class RepoError(ValueError):
+    """Bad input or a refused change; the message names the file or the repository."""
+
+
+def run(argv, what, env=None, cwd=None):
+    proc = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, cwd=cwd)
+    if proc.returncode != 0:
+        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
+        raise RepoError("%s failed (rc %d): %s" % (what, proc.returncode, tail))
+    return proc.stdout
+
+
+# --- keys -------------------------------------------------------------------------------------
+
+def gnupg_home(root):
+    return os.path.join(root, "gnupg")
+
+
+def gpg(root, *args, what="gpg"):
+    env = dict(os.environ, GNUPGHOME=gnupg_home(root), LC_ALL="C")
+    return run(["gpg", "--batch", "--no-tty", "--with-colons"] + list(args), what, env=env)
+
+
+def secret_keys(root):
+    """[(fingerprint, algorithm number, bits)] of the home's secret primary keys."""
+    if not os.path.isdir(gnupg_home(root)):
+        return []
+    keys, pending = [], None
+    for line in gpg(root, "--list-secret-keys", what="Listing the repository's keys").splitlines():
+        fields = line.split(":")
+        if fields[0] == "sec":
+            pending = (int(fields[3] or 0), int(fields[2] or 0))
+        elif fields[0] == "fpr" and pending:
+            keys.append((fields[9], pending[0], pending[1]))
+            pending = None
+    return keys
+
+
+def check_strength(fpr, algo, bits, home):
+    if algo == 22 or (algo == 1 and bits >= 3072):
+        return
+    raise RepoError("Key %s in '%s' is too weak for a repository (algorithm %d, %d bits): use Ed25519 or "
+                       "RSA of at least 3072 bits." % (fpr, home, algo, bits))
+
+
+def choose_key(root, signing_key, current_signer):
+    """(fingerprint or "", generate?) - the key that signs, after the refusals."""
+    home = gnupg_home(root)
+    keys = secret_keys(root)
+    wanted = (signing_key or "").replace(" ", "").upper()
+    if wanted:
+        match = [k for k in keys if k[0].endswith(wanted)]
+        if not match:
+            raise RepoError("Signing key %s is not a secret key of the repository's GnuPG home '%s'; "
+                               "a key that is not the repository's is refused." % (wanted, home))
+        fpr = match[0]
+    elif not keys:
+        if current_signer:
+            raise RepoError("The repository '%s' is signed by %s, whose secret key is missing from '%s'."
+                               % (root, current_signer, home))
+        return "", True
+    elif len(keys) > 1:
+        raise RepoError("The GnuPG home '%s' holds %d secret keys; name the one to sign with (signing_key)."
+                           % (home, len(keys)))
+    else:
+        fpr = keys[0]
+    check_strength(fpr[0], fpr[1], fpr[2], home)
+    if current_signer and current_signer != fpr[0]:
+        raise RepoError("The repository '%s' is signed by %s; refusing to sign it with %s."
+                           % (root, current_signer, fpr[0]))
+    return fpr[0], False
+
+
+def generate_key(root, key_type, uid):
+    home = gnupg_home(root)
+    os.makedirs(home, mode=0o700, exist_ok=True)
+    os.chmod(home, 0o700)
+    with open(os.path.join(home, "gpg.conf"), "w", encoding="utf-8") as handle:
+        handle.write(GPG_CONF)
+    algo = KEY_TYPES[key_type][0]
+    gpg(root, "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", uid, algo, "sign",
+         "never", what="Generating the repository's signing key")
+    keys = secret_keys(root)
+    if len(keys) != 1:
+        raise RepoError("Expected one key in '%s' after generating it, found %d." % (home, len(keys)))
+    return keys[0][0]
+
+
+def ensure_gpg_conf(root):
+    path = os.path.join(gnupg_home(root), "gpg.conf")
+    if not os.path.exists(path):
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(GPG_CONF)
+
+
+def export_key(root, fpr, armored_path, binary_path=None):
+    """Write the public key (armored, and binary when asked) for clients."""
+    with open(armored_path, "w", encoding="utf-8") as handle:
+        handle.write(gpg(root, "--armor", "--export", fpr, what="Exporting the public key"))
+    if binary_path:
+        binary = subprocess.run(["gpg", "--batch", "--export", fpr], capture_output=True, check=True,
+                                env=dict(os.environ, GNUPGHOME=gnupg_home(root))).stdout
+        with open(binary_path, "wb") as handle:
+            handle.write(binary)
+
+
+def verify_signature(keyring, files, fpr, cwd, what):
+    """gpgv of ``files`` (a signed file, or signature then data) against ``keyring``: made by ``fpr``."""
+    proc = subprocess.run(["gpgv", "--status-fd", "1", "--keyring", keyring] + list(files), cwd=cwd,
+                          capture_output=True, text=True, check=False)
+    valid = re.findall(r"^\[GNUPG:\] VALIDSIG (\S+)", proc.stdout, re.M)
+    if proc.returncode != 0 or fpr not in valid:
+        raise RepoError("The signature %s does not verify with key %s: %s" % (what, fpr, proc.stderr.strip()))
+
+
+# --- generations ------------------------------------------------------------------------------------
+
+def current(root):
+    """The served generation's directory, or None."""
+    link = os.path.join(root, "current")
+    return os.path.realpath(link) if os.path.islink(link) and os.path.isdir(link) else None
+
+
+def read_text(path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return None
+
+
+@contextlib.contextmanager
+def locked(root):
+    """One change at a time; the lock goes with the process, also when it is killed."""
+    os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def new_generation(root):
+    gens = os.path.join(root, "generations")
+    os.makedirs(gens, exist_ok=True)
+    gen = tempfile.mkdtemp(prefix="%d-" % time.time(), dir=gens)
+    os.chmod(gen, 0o755)
+    return gen
+
+
+def remove_tree(path):
+    subprocess.run(["rm", "-rf", "--one-file-system", path], check=False)
+
+
+def clean_stale(root, keep):
+    """Remove generations other than ``keep`` (left by killed changes)."""
+    gens = os.path.join(root, "generations")
+    if os.path.isdir(gens):
+        for name in os.listdir(gens):
+            path = os.path.join(gens, name)
+            if os.path.realpath(path) != keep:
+                remove_tree(path)
+    stale = os.path.join(root, ".current.new")
+    if os.path.lexists(stale):
+        os.unlink(stale)
+
+
+def switch(root, gen):
+    """Publish ``gen``: one rename of the ``current`` link."""
+    link = os.path.join(root, ".current.new")
+    if os.path.lexists(link):
+        os.unlink(link)
+    os.symlink(os.path.relpath(gen, root), link)
+    os.replace(link, os.path.join(root, "current"))
+
+
+def write_gc(root, relpaths):
+    """Record the files the next switch stops referencing (deleted after it)."""
+    if relpaths:
+        with open(os.path.join(root, ".gc.part"), "w", encoding="utf-8") as handle:
+            handle.write("\n".join(relpaths) + "\n")
+        os.replace(os.path.join(root, ".gc.part"), os.path.join(root, ".gc"))
+
+
+def collect(root, relpaths, area):
+    """Delete files under ROOT/``area`` (and the directories they leave empty)."""
+    top = os.path.join(root, area)
+    for rel in relpaths:
+        path = os.path.join(root, rel)
+        if not os.path.realpath(path).startswith(top + os.sep):
+            continue
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass
+        folder = os.path.dirname(path)
+        while folder != top:
+            try:
+                os.rmdir(folder)
+            except OSError:
+                break
+            folder = os.path.dirname(folder)
+
+
+def finish_gc(root, known, area):
+    """Delete what a switched change left in .gc, unless ``known`` (the served state's files) has it again."""
+    path = os.path.join(root, ".gc")
+    pending = read_text(path)
+    if pending is None:
+        return
+    collect(root, [k for k in pending.split() if k not in known], area)
+    os.unlink(path)
+
+
+__all__: t.List[str] = ["RepoError", "KEY_TYPES", "run", "gnupg_home", "gpg", "secret_keys", "choose_key",
+                        "generate_key", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
+                        "new_generation", "clean_stale", "switch", "write_gc", "collect", "finish_gc"]
