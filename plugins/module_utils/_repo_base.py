@@ -76,7 +76,7 @@ def check_strength(fpr, algo, bits, home):
     if algo == 22 or (algo == 1 and bits >= 3072):
         return
     raise RepoError("Key %s in '%s' is too weak for a repository (algorithm %d, %d bits): use Ed25519 or "
-                       "RSA of at least 3072 bits." % (fpr, home, algo, bits))
+                    "RSA of at least 3072 bits." % (fpr, home, algo, bits))
 
 
 def choose_key(root, signing_key, current_signer):
@@ -88,22 +88,22 @@ def choose_key(root, signing_key, current_signer):
         match = [k for k in keys if k[0].endswith(wanted)]
         if not match:
             raise RepoError("Signing key %s is not a secret key of the repository's GnuPG home '%s'; "
-                               "a key that is not the repository's is refused." % (wanted, home))
+                            "a key that is not the repository's is refused." % (wanted, home))
         fpr = match[0]
     elif not keys:
         if current_signer:
             raise RepoError("The repository '%s' is signed by %s, whose secret key is missing from '%s'."
-                               % (root, current_signer, home))
+                            % (root, current_signer, home))
         return "", True
     elif len(keys) > 1:
         raise RepoError("The GnuPG home '%s' holds %d secret keys; name the one to sign with (signing_key)."
-                           % (home, len(keys)))
+                        % (home, len(keys)))
     else:
         fpr = keys[0]
     check_strength(fpr[0], fpr[1], fpr[2], home)
     if current_signer and current_signer != fpr[0]:
         raise RepoError("The repository '%s' is signed by %s; refusing to sign it with %s."
-                           % (root, current_signer, fpr[0]))
+                        % (root, current_signer, fpr[0]))
     return fpr[0], False
 
 
@@ -115,7 +115,7 @@ def generate_key(root, key_type, uid):
         handle.write(GPG_CONF)
     algo = KEY_TYPES[key_type][0]
     gpg(root, "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", uid, algo, "sign",
-         "never", what="Generating the repository's signing key")
+        "never", what="Generating the repository's signing key")
     keys = secret_keys(root)
     if len(keys) != 1:
         raise RepoError("Expected one key in '%s' after generating it, found %d." % (home, len(keys)))

@@ -36,7 +36,15 @@ description:
     (O(username), O(password)) passed through twine's environment and never logged. Each file is first looked up
     on the server's simple page of its project - the same file name with the same sha256 is unchanged, with
     another sha256 it is refused and nothing is uploaded.
-  - yum repositories are not implemented yet.
+  - O(type=yum) keeps a signed yum/dnf repository in O(path) with C(createrepo_c) - C(gnupg/) (its own GnuPG home),
+    C(packages/) (the RPMs, each signed with the repository's key by C(rpmsign) and checked with
+    C(rpmkeys --checksig) at signature level) and C(current/) which a web server serves (C(repodata/) with
+    C(repomd.xml) and its detached armored signature C(repomd.xml.asc), C(packages/), and the public key
+    O(key_name)). Metadata and signature switch together in one rename of C(current), so a reader never sees new
+    metadata with an old signature; a change killed at any moment leaves the served repository as it was.
+  - For O(type=yum), a name-version-release-arch already published with another header digest is refused,
+    O(keep) retains the newest versions of each package, and O(state=absent) withdraws O(name) at O(version)
+    (C(VERSION) or C(VERSION-RELEASE)).
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
@@ -47,7 +55,7 @@ options:
   type:
     description: The kind of repository.
     type: str
-    choices: [pypi, apt, devpi, pypiserver]
+    choices: [pypi, apt, yum, devpi, pypiserver]
     default: pypi
   path:
     description: The repository's directory on the host (O(type=pypi) and O(type=apt)). Created when absent.
@@ -155,9 +163,15 @@ options:
     type: str
     default: pkgops.release repository <repository@localhost>
   key_name:
-    description: The file name (without extension) of the exported public key in the served tree.
+    description:
+      - The file name of the exported public key in the served tree - without extension for O(type=apt)
+        (C(NAME.asc) and C(NAME.gpg) are written), the whole name for O(type=yum).
+      - By default V(archive-keyring) for O(type=apt) and V(RPM-GPG-KEY-pkgops) for O(type=yum).
     type: str
-    default: archive-keyring
+  keep:
+    description: For O(type=yum), how many versions of each package (and architecture) stay; V(0) keeps all.
+    type: int
+    default: 0
 """
 
 EXAMPLES = r"""
@@ -205,6 +219,14 @@ EXAMPLES = r"""
     files:
       - /build/dist/hello_world-1.1.0.tar.gz
       - /build/dist/hello_world-1.1.0-py3-none-any.whl
+
+- name: Publish the RPMs into a signed yum repository, keeping three versions of each package
+  pkgops.release.repo_publish:
+    type: yum
+    path: /srv/yum
+    keep: 3
+    files:
+      - /build/rpm/hello-world-1.1.0-1.noarch.rpm
 
 - name: Withdraw 1.0.0
   pkgops.release.repo_publish:
@@ -261,18 +283,20 @@ promoted:
   elements: str
   sample: [hello-world 1.1.0-1]
 fingerprint:
-  description: The fingerprint of the repository's signing key (O(type=apt); empty in check mode before it exists).
-  returned: when O(type=apt)
+  description: The fingerprint of the repository's signing key (empty in check mode before it exists).
+  returned: when O(type=apt) or O(type=yum)
   type: str
   sample: 088F4BD2216ED2136C7EF3A0CF82BE32AD5F1579
 public_key:
-  description: The exported public key, ASCII-armored (O(type=apt); absent in check mode before it exists).
-  returned: when O(type=apt) and the repository exists
+  description: The exported public key, ASCII-armored (absent in check mode before it exists).
+  returned: when O(type=apt) or O(type=yum) and the repository exists
   type: str
 packages:
   description:
     - What O(codename) holds afterwards of the source packages involved (those of O(files), and O(name)), for
       O(type=apt); in check mode, before the change.
+    - Every package the repository holds afterwards (file name, name, epoch, version, release, arch, header
+      digest), for O(type=yum).
   returned: when O(type=apt)
   type: list
   elements: dict
@@ -284,7 +308,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _pypi_index, _pypi_upload
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _pypi_index, _pypi_upload, _yum_repo
 
 SUITE_SPEC = dict(
     codename=dict(type="str", required=True),
@@ -316,11 +340,33 @@ def upload_to_server(module):
                      unchanged=plan.unchanged, removed=[])
 
 
+def publish_yum(module):
+    p = module.params
+    cfg = _yum_repo.Config(root=p["path"], uid=p["key_uid"], key_type=p["key_type"],
+                           signing_key=p["signing_key"] or "", key_name=p["key_name"] or "RPM-GPG-KEY-pkgops",
+                           keep=p["keep"])
+    withdraw = (p["name"], p["version"]) if p["state"] == "absent" else None
+    try:
+        plan = _yum_repo.plan(cfg, p["files"] if p["state"] == "present" else (), withdraw)
+        fingerprint = plan.fingerprint
+        if plan.changed and not module.check_mode:
+            fingerprint = _yum_repo.apply(cfg, plan)
+    except (_yum_repo.YumRepoError, OSError) as exc:
+        module.fail_json(msg=str(exc))
+    result = dict(changed=plan.changed, added=[u.filename for u in plan.add], unchanged=plan.unchanged,
+                  removed=plan.remove, fingerprint=fingerprint,
+                  packages=[dict(entry, filename=name) for name, entry in sorted(plan.holds.items())])
+    key = _yum_repo.public_key(p["path"], cfg.key_name)
+    if key is not None:
+        result["public_key"] = key
+    module.exit_json(**result)
+
+
 def publish_apt(module):
     p = module.params
     cfg = _apt_repo.Config(
         root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
-        key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"])
+        key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"] or "archive-keyring")
     withdraw = (p["name"], p["version"]) if p["state"] == "absent" else None
     promote = (p["promote_from"], p["name"], p["version"]) if p["promote_from"] else None
     try:
@@ -339,7 +385,7 @@ def publish_apt(module):
         removed=["%s %s" % (r[1], r[2]) for r in plan.remove], promoted=["%s %s" % (c[2], c[3]) for c in plan.copy],
         fingerprint=fingerprint,
         packages=[dict(source=r[0], package=r[2], version=r[3], architecture=r[4], filekey=r[5]) for r in rows])
-    key = _apt_repo.public_key(p["path"], p["key_name"])
+    key = _apt_repo.public_key(p["path"], cfg.key_name)
     if key is not None:
         result["public_key"] = key
     module.exit_json(**result)
@@ -348,7 +394,7 @@ def publish_apt(module):
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            type=dict(type="str", choices=["pypi", "apt", "devpi", "pypiserver"], default="pypi"),
+            type=dict(type="str", choices=["pypi", "apt", "yum", "devpi", "pypiserver"], default="pypi"),
             path=dict(type="path"),
             url=dict(type="str"),
             simple_url=dict(type="str"),
@@ -367,15 +413,19 @@ def main():
             signing_key=dict(type="str", no_log=False),
             key_type=dict(type="str", choices=["ed25519", "rsa3072", "rsa4096"], default="ed25519"),
             key_uid=dict(type="str", default="pkgops.release repository <repository@localhost>", no_log=False),
-            key_name=dict(type="str", default="archive-keyring"),
+            key_name=dict(type="str"),
+            keep=dict(type="int", default=0),
         ),
-        required_if=[("state", "absent", ("name", "version")), ("type", "pypi", ("path",)), ("type", "apt", ("path",))],
+        required_if=[("state", "absent", ("name", "version")), ("type", "pypi", ("path",)), ("type", "apt", ("path",)),
+                     ("type", "yum", ("path",))],
         required_by={"promote_from": ("name", "version")},
         supports_check_mode=True,
     )
     p = module.params
     if p["type"] == "apt":
         publish_apt(module)
+    if p["type"] == "yum":
+        publish_yum(module)
     if p["type"] in ("devpi", "pypiserver"):
         upload_to_server(module)
     if p["promote_from"]:

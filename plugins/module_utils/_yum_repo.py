@@ -1,0 +1,225 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""A signed yum/dnf repository kept with createrepo_c, switched atomically between complete states.
+
+Layout of the repository directory ``root`` (the generations as in ``_repo_base``)::
+
+    gnupg/                      the repository's own GnuPG home (never served)
+    packages/                   the signed RPMs, shared by the generations
+    generations/ID/repodata/    repomd.xml, its detached signature repomd.xml.asc, the metadata
+    generations/ID/packages -> ../../packages
+    generations/ID/KEY_NAME     the public key, for clients (rpm --import, gpgkey=)
+    generations/ID/.state.json  what the generation holds: file -> name, EVR, arch, header digest
+    current -> generations/ID
+
+A web server serves ``root/current``. A change signs new RPMs with the repository's key
+(rpmsign, verified with rpmkeys at signature level) into ``packages/``, writes the metadata of
+the new set with ``createrepo_c --update`` (reusing the old generation's), signs repomd.xml,
+verifies that signature with the exported key, and switches ``current``: readers see the old
+metadata with its signature or the new metadata with its own, never a mix.
+
+A published file is immutable: the same name-version-release-arch with another header digest
+(rpm's SHA256HEADER, which signing does not change) is refused. ``keep`` retains the newest N
+versions of each package and architecture; older ones leave the metadata and then the disk.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
+
+YumRepoError = _base.RepoError
+STATE = ".state.json"
+QUERY = "%{NAME}\t%{EPOCHNUM}\t%{VERSION}\t%{RELEASE}\t%{ARCH}\t%{SHA256HEADER}\t%{SOURCERPM}\n"
+
+
+@dataclasses.dataclass
+class Config:
+    root: str
+    uid: str = "pkgops.release repository <repository@localhost>"
+    key_type: str = "ed25519"
+    signing_key: str = ""
+    key_name: str = "RPM-GPG-KEY-pkgops"
+    keep: int = 0  # newest versions of each package kept; 0 keeps all
+
+
+@dataclasses.dataclass
+class Rpm:
+    path: str
+    filename: str
+    name: str
+    epoch: int
+    version: str
+    release: str
+    arch: str
+    header: str
+
+    def entry(self):
+        return {"name": self.name, "epoch": self.epoch, "version": self.version, "release": self.release,
+                "arch": self.arch, "header": self.header}
+
+
+@dataclasses.dataclass
+class Plan:
+    changed: bool = False
+    create: bool = False
+    fingerprint: str = ""
+    add: t.List[Rpm] = dataclasses.field(default_factory=list)
+    unchanged: t.List[str] = dataclasses.field(default_factory=list)
+    remove: t.List[str] = dataclasses.field(default_factory=list)  # file names
+    holds: t.Dict[str, dict] = dataclasses.field(default_factory=dict)  # file name -> entry, afterwards
+
+
+def read_rpm(path):
+    if not os.path.isfile(path):
+        raise YumRepoError("File '%s' does not exist." % path)
+    proc = subprocess.run(["rpm", "-qp", "--nosignature", "--nodigest", "--qf", QUERY, path],
+                          capture_output=True, text=True, check=False,
+                          env=dict(os.environ, LC_ALL="C"))
+    fields = proc.stdout.strip().split("\t")
+    if proc.returncode != 0 or len(fields) != 7:
+        raise YumRepoError("File '%s' is not a readable RPM: %s" % (path, proc.stderr.strip()))
+    name, epoch, version, release, arch, header, sourcerpm = fields
+    arch = "src" if sourcerpm == "(none)" else arch
+    filename = "%s-%s-%s.%s.rpm" % (name, version, release, arch)
+    return Rpm(path, filename, name, int(epoch or 0), version, release, arch, header)
+
+
+def state(gen):
+    text = _base.read_text(os.path.join(gen, STATE)) if gen else None
+    return json.loads(text) if text else {"signer": "", "files": {}}
+
+
+def _compare(left, right):
+    import rpm  # python3-rpm: rpm's own version comparison
+
+    return rpm.labelCompare((str(left["epoch"]), left["version"], left["release"]),
+                            (str(right["epoch"]), right["version"], right["release"]))
+
+
+def _matches(entry, version):
+    evr = "%s-%s" % (entry["version"], entry["release"])
+    return version in (entry["version"], evr, "%s:%s" % (entry["epoch"], evr))
+
+
+def plan(cfg, files=(), withdraw=None):
+    """What a change does; ``withdraw`` is (name, version or version-release)."""
+    if cfg.key_type not in _base.KEY_TYPES:
+        raise YumRepoError("Key type '%s' is not one of %s." % (cfg.key_type, ", ".join(_base.KEY_TYPES)))
+    if cfg.keep < 0:
+        raise YumRepoError("keep must be 0 (keep every version) or more, not %d." % cfg.keep)
+    gen = _base.current(cfg.root)
+    now = state(gen)
+    fpr, _new = _base.choose_key(cfg.root, cfg.signing_key, now["signer"])
+    result = Plan(create=gen is None, fingerprint=fpr)
+    holds = dict(now["files"])
+    for path in files:
+        if not path.endswith(".rpm"):
+            raise YumRepoError("File '%s' is not an .rpm." % path)
+        pkg = read_rpm(path)
+        there = holds.get(pkg.filename)
+        if there is None:
+            result.add.append(pkg)
+            holds[pkg.filename] = pkg.entry()
+        elif there["header"] == pkg.header:
+            result.unchanged.append(pkg.filename)
+        else:
+            raise YumRepoError("'%s' is already published as %s with another header (sha256 %s); a published "
+                               "package is immutable: raise the version or the release."
+                               % (path, pkg.filename, there["header"]))
+    if withdraw:
+        name, version = withdraw
+        for filename, entry in sorted(holds.items()):
+            if entry["name"] == name and _matches(entry, version):
+                result.remove.append(filename)
+    if cfg.keep:
+        groups = {}
+        for filename, entry in holds.items():
+            groups.setdefault((entry["name"], entry["arch"]), []).append(filename)
+        for names in groups.values():
+            names.sort(key=functools.cmp_to_key(lambda a, b: _compare(holds[a], holds[b])), reverse=True)
+            result.remove += [n for n in names[cfg.keep:] if n not in result.remove]
+    for filename in result.remove:
+        holds.pop(filename, None)
+    result.add = [p for p in result.add if p.filename in holds]
+    result.holds = holds
+    result.changed = bool(result.create or result.add or result.remove)
+    return result
+
+
+def _sign(cfg, fpr, path, workdir):
+    """rpmsign with the repository's key, then rpmkeys --checksig at signature level."""
+    home = _base.gnupg_home(cfg.root)
+    _base.run(["rpmsign", "--addsign", "--define", "_gpg_path %s" % home, "--define", "_gpg_name %s" % fpr,
+               "--define", "__gpg /usr/bin/gpg", "--define", "_gpg_digest_algo sha512", path],
+              "Signing '%s'" % os.path.basename(path))
+    _base.run(["rpmkeys", "--dbpath", os.path.join(workdir, "rpmdb"), "--define", "_pkgverify_level signature",
+               "--checksig", path], "Checking the signature of '%s'" % os.path.basename(path))
+
+
+def apply(cfg, change):
+    """Carry out a Plan; the served state switches in one rename at the end."""
+    with _base.locked(cfg.root), tempfile.TemporaryDirectory(prefix="pkgops-yum-") as work:
+        old = _base.current(cfg.root)
+        _base.clean_stale(cfg.root, old)
+        fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid)
+        _base.ensure_gpg_conf(cfg.root)
+        packages = os.path.join(cfg.root, "packages")
+        os.makedirs(packages, exist_ok=True)
+        # files the served generation does not hold were left by killed changes (staged, or
+        # signed but never switched to, or retired but not yet deleted): nothing serves them
+        now = state(old)
+        _base.collect(cfg.root, ["packages/" + n for n in os.listdir(packages) if n not in now["files"]], "packages")
+        gen = _base.new_generation(cfg.root)
+        os.symlink(os.path.relpath(packages, gen), os.path.join(gen, "packages"))
+        keyfile = os.path.join(gen, cfg.key_name)
+        _base.export_key(cfg.root, fpr, keyfile, os.path.join(work, "keyring.gpg"))
+        _base.run(["rpmkeys", "--dbpath", os.path.join(work, "rpmdb"), "--import", keyfile], "Importing the key")
+        for pkg in change.add:
+            staging = os.path.join(packages, ".incoming-" + pkg.filename)
+            shutil.copyfile(pkg.path, staging)
+            _sign(cfg, fpr, staging, work)
+            os.replace(staging, os.path.join(packages, pkg.filename))
+        with open(os.path.join(work, "pkglist"), "w", encoding="utf-8") as handle:
+            handle.write("".join(f + "\n" for f in sorted(change.holds)))
+        argv = ["createrepo_c", "--quiet", "--update", "--no-database", "--workers", "2",
+                "--pkglist", os.path.join(work, "pkglist"), "--location-prefix", "packages/",
+                "--outputdir", gen, packages]
+        if old and os.path.isdir(os.path.join(old, "repodata")):
+            argv[argv.index("--update") + 1:argv.index("--update") + 1] = ["--update-md-path", old]
+        _base.run(argv, "Writing the repository metadata")
+        repomd = os.path.join(gen, "repodata", "repomd.xml")
+        _base.gpg(cfg.root, "--armor", "--detach-sign", "--local-user", fpr, "--output", repomd + ".asc", repomd,
+                  what="Signing repomd.xml")
+        _base.verify_signature(os.path.join(work, "keyring.gpg"), ["repomd.xml.asc", "repomd.xml"], fpr,
+                               os.path.dirname(repomd), "repomd.xml.asc")
+        with open(os.path.join(gen, STATE), "w", encoding="utf-8") as handle:
+            json.dump({"signer": fpr, "files": change.holds}, handle, indent=1, sort_keys=True)
+        _base.switch(cfg.root, gen)
+        _base.collect(cfg.root, ["packages/" + f for f in change.remove], "packages")
+        if old:
+            _base.remove_tree(old)
+    return fpr
+
+
+def public_key(root, key_name="RPM-GPG-KEY-pkgops"):
+    gen = _base.current(root)
+    return _base.read_text(os.path.join(gen, key_name)) if gen else None
+
+
+def holdings(root):
+    """{file name: entry} the served generation holds."""
+    return state(_base.current(root))["files"]
+
+
+__all__: t.List[str] = ["YumRepoError", "Config", "Plan", "plan", "apply", "read_rpm", "public_key", "holdings"]

@@ -1,0 +1,211 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The createrepo_c repository: real rpmbuild, rpmsign, rpmkeys, createrepo_c, gpg and dnf.
+
+The kill test publishes in a child process, SIGKILLs it at random moments and runs
+``dnf makecache`` with gpgcheck and repo_gpgcheck against the served tree after every kill.
+"""
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ansible_collections.pkgops.release.plugins.module_utils import _yum_repo as yum
+
+pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in ("rpmbuild", "createrepo_c", "dnf", "rpmsign")),
+                                reason="needs rpmbuild, rpmsign, createrepo_c and dnf (scripts/setup.sh)")
+
+SPEC = """Name: %(name)s
+Version: %(version)s
+Release: 1
+Summary: Test package
+License: MIT
+BuildArch: noarch
+
+%%description
+A package for the repository tests (%(payload)s).
+
+%%install
+mkdir -p %%{buildroot}/usr/share/%(name)s
+echo %(payload)s > %%{buildroot}/usr/share/%(name)s/data
+
+%%files
+/usr/share/%(name)s/data
+"""
+
+
+def make_rpm(folder, name, version, payload="one"):
+    top = os.path.join(folder, "top-%s-%s-%s" % (name, version, payload))
+    os.makedirs(os.path.join(top, "SPECS"))
+    spec = os.path.join(top, "SPECS", "p.spec")
+    with open(spec, "w", encoding="utf-8") as handle:
+        handle.write(SPEC % {"name": name, "version": version, "payload": payload})
+    subprocess.run(["rpmbuild", "-bb", "--nodeps", "--define", "_topdir %s" % top, "--define",
+                    "_dbpath %s/db" % top, spec], check=True, capture_output=True,
+                   env=dict(os.environ, SOURCE_DATE_EPOCH="1795564800"))
+    built = os.path.join(top, "RPMS", "noarch", "%s-%s-1.noarch.rpm" % (name, version))
+    out = os.path.join(folder, "%s-%s-1.%s.noarch.rpm" % (name, version, payload))
+    shutil.copy(built, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def rpms(tmp_path_factory):
+    folder = str(tmp_path_factory.mktemp("rpms"))
+    return {key: make_rpm(folder, *args) for key, args in {
+        "hello1": ("hello", "1.0"), "hello2": ("hello", "2.0"), "hello3": ("hello", "3.0"),
+        "other": ("other", "0.1"), "hello1b": ("hello", "1.0", "two")}.items()}
+
+
+def publish(cfg, files=(), **kw):
+    change = yum.plan(cfg, files, **kw)
+    if change.changed:
+        yum.apply(cfg, change)
+    return change
+
+
+def dnf_makecache(root, work):
+    """dnf makecache of the served tree only, gpgcheck and repo_gpgcheck on; returns dnf's output."""
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(os.path.join(work, "repos"))
+    with open(os.path.join(work, "dnf.conf"), "w", encoding="utf-8") as handle:
+        handle.write("[main]\ncachedir=%s/cache\nreposdir=%s/repos\npersistdir=%s/persist\nlogdir=%s\n"
+                     "gpgcheck=1\nrepo_gpgcheck=1\n" % (work, work, work, work))
+    with open(os.path.join(work, "repos", "t.repo"), "w", encoding="utf-8") as handle:
+        handle.write("[t]\nname=t\nbaseurl=file://%s/current\ngpgcheck=1\nrepo_gpgcheck=1\n"
+                     "gpgkey=file://%s/current/RPM-GPG-KEY-pkgops\nmetadata_expire=0\n" % (root, root))
+    return subprocess.run(["dnf", "-y", "--config", os.path.join(work, "dnf.conf"), "--releasever", "9",
+                           "repoquery", "--repo", "t", "--qf", "%{name}-%{version}"],
+                          capture_output=True, text=True, check=False)
+
+
+def test_publish_sign_rerun_and_dnf_reads_it(tmp_path, rpms):
+    root = str(tmp_path / "repo")
+    cfg = yum.Config(root=root)
+    first = yum.plan(cfg, [rpms["hello1"], rpms["other"]])
+    assert first.changed and first.create and not os.path.exists(root)
+    yum.apply(cfg, first)
+    assert sorted(yum.holdings(root)) == ["hello-1.0-1.noarch.rpm", "other-0.1-1.noarch.rpm"]
+    again = yum.plan(cfg, [rpms["hello1"], rpms["other"]])
+    assert not again.changed and sorted(again.unchanged) == ["hello-1.0-1.noarch.rpm", "other-0.1-1.noarch.rpm"]
+    proc = dnf_makecache(root, str(tmp_path / "dnf"))
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(proc.stdout.split()) == ["hello-1.0", "other-0.1"]
+    # the published file is signed with the repository's key: rpmkeys at signature level says so
+    db = str(tmp_path / "rpmdb")
+    subprocess.run(["rpmkeys", "--dbpath", db, "--import", root + "/current/RPM-GPG-KEY-pkgops"], check=True)
+    signed = subprocess.run(["rpmkeys", "--dbpath", db, "--define", "_pkgverify_level signature", "--checksig",
+                             root + "/packages/hello-1.0-1.noarch.rpm"], capture_output=True, text=True, check=False)
+    assert signed.returncode == 0 and "signatures OK" in signed.stdout, signed.stdout
+    unsigned = subprocess.run(["rpmkeys", "--dbpath", db, "--define", "_pkgverify_level signature", "--checksig",
+                               rpms["hello1"]], capture_output=True, text=True, check=False)
+    assert unsigned.returncode != 0, unsigned.stdout
+
+
+def test_tampered_metadata_fails_repo_gpgcheck(tmp_path, rpms):
+    root = str(tmp_path / "repo")
+    publish(yum.Config(root=root), [rpms["hello1"]])
+    repomd = os.path.join(root, "current", "repodata", "repomd.xml")
+    with open(repomd, "a", encoding="utf-8") as handle:
+        handle.write("<!-- tampered -->\n")
+    proc = dnf_makecache(root, str(tmp_path / "dnf"))
+    assert proc.returncode != 0, proc.stdout
+
+
+def test_immutable_withdraw_and_retention(tmp_path, rpms):
+    root = str(tmp_path / "repo")
+    cfg = yum.Config(root=root)
+    publish(cfg, [rpms["hello1"]])
+    with pytest.raises(yum.YumRepoError, match="already published as hello-1.0-1.noarch.rpm with another header"):
+        yum.plan(cfg, [rpms["hello1b"]])
+    publish(cfg, [rpms["hello2"], rpms["hello3"], rpms["other"]])
+    kept = yum.Config(root=root, keep=2)
+    change = publish(kept)
+    assert change.remove == ["hello-1.0-1.noarch.rpm"]
+    assert sorted(yum.holdings(root)) == ["hello-2.0-1.noarch.rpm", "hello-3.0-1.noarch.rpm", "other-0.1-1.noarch.rpm"]
+    assert not os.path.exists(os.path.join(root, "packages", "hello-1.0-1.noarch.rpm")), "retired files leave the disk"
+    withdrawn = publish(cfg, withdraw=("hello", "3.0-1"))
+    assert withdrawn.remove == ["hello-3.0-1.noarch.rpm"]
+    assert not publish(cfg, withdraw=("hello", "3.0-1")).changed
+    proc = dnf_makecache(root, str(tmp_path / "dnf"))
+    assert sorted(proc.stdout.split()) == ["hello-2.0", "other-0.1"], proc.stderr
+
+
+def test_bad_input_and_a_foreign_key(tmp_path, rpms):
+    root = str(tmp_path / "repo")
+    cfg = yum.Config(root=root)
+    with pytest.raises(yum.YumRepoError, match="'/nonexistent.rpm' does not exist"):
+        yum.plan(cfg, ["/nonexistent.rpm"])
+    junk = tmp_path / "junk.rpm"
+    junk.write_text("not an rpm")
+    with pytest.raises(yum.YumRepoError, match="junk.rpm' is not a readable RPM"):
+        yum.plan(cfg, [str(junk)])
+    publish(cfg, [rpms["hello1"]])
+    with pytest.raises(yum.YumRepoError, match="not a secret key of the repository"):
+        yum.plan(yum.Config(root=root, signing_key="0123456789ABCDEF"), [rpms["hello2"]])
+
+
+KILL_SCRIPT = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.pkgops.release.plugins.module_utils import _yum_repo as yum
+cfg = yum.Config(root=sys.argv[2])
+if sys.argv[3] == "withdraw":
+    change = yum.plan(cfg, withdraw=("hello", "2.0-1"))
+else:
+    change = yum.plan(cfg, sys.argv[4:])
+assert change.changed
+yum.apply(cfg, change)
+"""
+
+
+def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path, rpms):
+    import ansible_collections
+
+    base = os.path.dirname(os.path.abspath(list(ansible_collections.__path__)[0]))
+    root = str(tmp_path / "repo")
+    cfg = yum.Config(root=root)
+    publish(cfg, [rpms["hello1"]])
+    script = tmp_path / "publish.py"
+    script.write_text(KILL_SCRIPT)
+
+    def run(*args):
+        return subprocess.Popen([sys.executable, str(script), base, root] + list(args),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    started = time.monotonic()
+    proc = run("add", rpms["other"])
+    assert proc.wait() == 0, proc.stderr.read()
+    duration = time.monotonic() - started
+    rng = random.Random(20261125)
+    kills = completed = 0
+    for _attempt in range(40):
+        before = dict(yum.holdings(root))
+        there = "hello-2.0-1.noarch.rpm" in before
+        proc = run("withdraw") if there else run("add", rpms["hello2"])
+        time.sleep(rng.uniform(0.0, duration * 1.2))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        assert proc.returncode in (0, -signal.SIGKILL), proc.stderr.read()
+        completed += proc.returncode == 0
+        after = yum.holdings(root)
+        # the old state exactly, or the complete new one (a kill after the switch, before exit)
+        assert after == before or ("hello-2.0-1.noarch.rpm" in after) != there
+        out = dnf_makecache(root, str(tmp_path / "dnf"))
+        assert out.returncode == 0, out.stdout + out.stderr
+        assert sorted(out.stdout.split()) == sorted("%s-%s" % (e["name"], e["version"]) for e in after.values())
+    assert kills >= 20, "only %d of 40 publishes were killed (publish takes %.3fs)" % (kills, duration)
+    publish(cfg, [rpms["hello3"]])
+    assert len(os.listdir(os.path.join(root, "generations"))) == 1
+    on_disk = sorted(n for n in os.listdir(os.path.join(root, "packages")))
+    assert on_disk == sorted(yum.holdings(root)), "no leftovers of the killed changes"
+    print("yum kill test: %d kills, %d completed publishes, publish %.3fs" % (kills, completed, duration))
