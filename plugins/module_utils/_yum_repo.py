@@ -157,14 +157,14 @@ def plan(cfg, files=(), withdraw=None):
     return result
 
 
-def _sign(cfg, fpr, path, workdir):
-    """rpmsign with the repository's key, then rpmkeys --checksig at signature level."""
+def _sign(cfg, fpr, paths, workdir):
+    """rpmsign with the repository's key, then rpmkeys --checksig at signature level (one call each)."""
     home = _base.gnupg_home(cfg.root)
     _base.run(["rpmsign", "--addsign", "--define", "_gpg_path %s" % home, "--define", "_gpg_name %s" % fpr,
-               "--define", "__gpg /usr/bin/gpg", "--define", "_gpg_digest_algo sha512", path],
-              "Signing '%s'" % os.path.basename(path))
+               "--define", "__gpg /usr/bin/gpg", "--define", "_gpg_digest_algo sha512"] + list(paths),
+              "Signing %d package(s)" % len(paths))
     _base.run(["rpmkeys", "--dbpath", os.path.join(workdir, "rpmdb"), "--define", "_pkgverify_level signature",
-               "--checksig", path], "Checking the signature of '%s'" % os.path.basename(path))
+               "--checksig"] + list(paths), "Checking the signatures")
 
 
 def apply(cfg, change):
@@ -185,11 +185,14 @@ def apply(cfg, change):
         keyfile = os.path.join(gen, cfg.key_name)
         _base.export_key(cfg.root, fpr, keyfile, os.path.join(work, "keyring.gpg"))
         _base.run(["rpmkeys", "--dbpath", os.path.join(work, "rpmdb"), "--import", keyfile], "Importing the key")
+        staged = []
         for pkg in change.add:
-            staging = os.path.join(packages, ".incoming-" + pkg.filename)
-            shutil.copyfile(pkg.path, staging)
-            _sign(cfg, fpr, staging, work)
-            os.replace(staging, os.path.join(packages, pkg.filename))
+            staged.append(os.path.join(packages, ".incoming-" + pkg.filename))
+            shutil.copyfile(pkg.path, staged[-1])
+        if staged:
+            _sign(cfg, fpr, staged, work)
+        for pkg, path in zip(change.add, staged):
+            os.replace(path, os.path.join(packages, pkg.filename))
         with open(os.path.join(work, "pkglist"), "w", encoding="utf-8") as handle:
             handle.write("".join(f + "\n" for f in sorted(change.holds)))
         argv = ["createrepo_c", "--quiet", "--update", "--no-database", "--workers", "2",
