@@ -30,3 +30,11 @@ from hypothesis import settings  # noqa: E402
 
 settings.register_profile("pkgops", database=None)
 settings.load_profile("pkgops")
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The repositories' tests start a gpg-agent per GnuPG home under pytest's tmp: stop them."""
+    import subprocess
+    import tempfile
+
+    subprocess.run(["pkill", "-f", "gpg-agent --homedir %s/pytest-of-" % tempfile.gettempdir()], check=False)

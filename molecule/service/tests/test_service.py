@@ -1,0 +1,54 @@
+"""Both targets run the expected version of the example as a hardened service from the signed repositories."""
+import json
+import os
+
+import yaml
+
+
+def _hosts():
+    with open(os.environ["MOLECULE_INVENTORY_FILE"], encoding="utf-8") as handle:
+        return sorted(yaml.safe_load(handle)["all"]["hosts"])
+
+
+testinfra_hosts = ["podman://" + h for h in _hosts() if not h.endswith("-repo")]
+with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "expected-version"), encoding="utf-8") as _f:
+    EXPECTED = _f.read().strip()
+
+
+def _is_el(host):
+    return host.file("/etc/redhat-release").exists
+
+
+def test_the_package_is_at_the_expected_version(host):
+    if _is_el(host):
+        assert host.check_output("rpm -q --qf '%{VERSION}-%{RELEASE}' hello-world") == EXPECTED + "-1"
+    else:
+        assert host.check_output("dpkg-query -W -f '${Version}' hello-world") == EXPECTED + "-1"
+
+
+def test_the_unit_is_enabled_active_and_answers_with_that_version(host):
+    service = host.service("hello-world")
+    assert service.is_enabled and service.is_running
+    body = host.check_output("python3 -c \"import urllib.request; "
+                             "print(urllib.request.urlopen('http://127.0.0.1:8080/health').read().decode())\"")
+    assert json.loads(body)["version"] == EXPECTED
+    greeting = host.check_output("python3 -c \"import urllib.request; "
+                                 "print(urllib.request.urlopen('http://127.0.0.1:8080/').read().decode())\"")
+    assert greeting.startswith("Hello from pkgops-service-")
+
+
+def test_it_runs_as_its_own_user_and_logs_to_the_journal(host):
+    pid = host.check_output("systemctl show -p MainPID --value hello-world")
+    assert host.check_output("stat -c %%U /proc/%s" % pid) == "hello-world"
+    journal = host.check_output("journalctl -u hello-world --no-pager -o cat")
+    assert "version %s listening on 0.0.0.0:8080" % EXPECTED in journal
+
+
+def test_the_unit_is_hardened(host):
+    unit = host.check_output("systemctl cat hello-world")
+    for setting in ("NoNewPrivileges=yes", "ProtectSystem=strict", "ProtectHome=yes", "PrivateTmp=yes",
+                    "CapabilityBoundingSet=", "SystemCallFilter=@system-service", "After=network.target"):
+        assert setting in unit
+    out = host.check_output("systemd-analyze security --no-pager hello-world.service | tail -n 1")
+    exposure = float(out.split(":")[1].split()[0])
+    assert exposure <= 3.0, out
