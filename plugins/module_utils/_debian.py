@@ -256,6 +256,7 @@ def generate(root, meta, opts, names, has_tests):
 
 
 def _control_source(root):
+    """(Source, Maintainer) of the project's own debian/control."""
     from debian.deb822 import Deb822
 
     path = os.path.join(root, "debian", "control")
@@ -266,7 +267,7 @@ def _control_source(root):
         raise DebianError("Cannot read '%s': %s" % (path, exc))
     if not first or "Source" not in first:
         raise DebianError("File '%s' has no Source field in its first paragraph." % path)
-    return first["Source"]
+    return first["Source"], first.get("Maintainer", "")
 
 
 def _source_format(tree):
@@ -320,11 +321,14 @@ def build(root, outdir, release, opts, lint=True):
     if _version.parse(meta.version) != _version.parse(release.version):
         raise DebianError("Project '%s' declares version %s, not the release's %s: set the version first "
                           "(project_version)." % (root, meta.version, release.version))
-    # One maintainer for control and the changelog trailer (else lintian sees an NMU).
-    opts = dataclasses.replace(opts, maintainer=opts.maintainer or release.maintainer or meta.author)
+    # One maintainer for control and the changelog trailer (else lintian sees an NMU): the one
+    # asked for, else that of the project's own debian/control, else the release's or the author.
+    source, control_maintainer = _control_source(root) if own else ("", "")
+    opts = dataclasses.replace(opts, maintainer=opts.maintainer or control_maintainer or release.maintainer
+                               or meta.author)
     names = naming(root, meta, opts, release.version)
     if own:
-        names.source = _control_source(root)
+        names.source = source
     epoch = int(release.date.timestamp())
     release = dataclasses.replace(release, package=names.source, maintainer=opts.maintainer)
     with tempfile.TemporaryDirectory(prefix="pkgops-deb-") as tmp:

@@ -310,8 +310,7 @@ def build(root, outdir, release, opts, lint=True):
     # rpm records the expanded spec, with the _topdir's path, in the source package's header (and
     # the binary package its digest): a fixed path, one build at a time, keeps the bytes the same.
     os.makedirs(BUILD_ROOT, exist_ok=True)
-    with open(os.path.join(BUILD_ROOT, ".lock"), "w") as lock, _fixed_dir(BUILD_ROOT, names.package) as tmp:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _locked_dir(BUILD_ROOT, names.package) as tmp:
         top = os.path.join(tmp, "rpmbuild")
         for sub in ("SOURCES", "SPECS", "BUILD", "RPMS", "SRPMS", "BUILDROOT"):
             os.makedirs(os.path.join(top, sub))
@@ -340,6 +339,12 @@ def build(root, outdir, release, opts, lint=True):
                         "%s-%s" % (name, evr.version), epoch)
         with open(os.path.join(top, "SOURCES", "pkgops-pyproject.py"), "w", encoding="utf-8") as handle:
             handle.write(PYPROJECT_HELPER)
+        if own:
+            # the spec's other sources (Source1: ... and so on) come from the project's tree
+            for source in re.findall(r"^Source\d*:\s*(\S+)", text, re.M):
+                local = os.path.join(root, os.path.basename(source))
+                if "%" not in source and os.path.isfile(local):
+                    shutil.copyfile(local, os.path.join(top, "SOURCES", os.path.basename(source)))
         if names.service and not own:
             with open(os.path.join(top, "SOURCES", "%s.service" % names.package), "w", encoding="utf-8") as handle:
                 handle.write(_unit.unit(names.service))
@@ -380,14 +385,17 @@ def build(root, outdir, release, opts, lint=True):
 
 
 @contextlib.contextmanager
-def _fixed_dir(base, name):
-    path = os.path.join(base, name)
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path)
-    try:
-        yield path
-    finally:
+def _locked_dir(base, name):
+    """BASE/NAME, empty, for this build alone: the lock is taken before the directory is touched."""
+    with open(os.path.join(base, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        path = os.path.join(base, name)
         shutil.rmtree(path, ignore_errors=True)
+        os.makedirs(path)
+        try:
+            yield path
+        finally:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _spec_name(spec):

@@ -175,3 +175,31 @@ def test_a_failing_build_quotes_the_log_and_a_version_mismatch_is_refused(tmp_pa
     assert "dpkg-buildpackage failed" in str(exc.value)
     assert "test_broken" in str(exc.value) or "failed" in str(exc.value).split("\n", 1)[1]
     assert not (tmp_path / "out").exists() or not os.listdir(tmp_path / "out")
+
+
+@pytest.mark.skipif(not HAVE_TOOLS, reason="needs dpkg-buildpackage, debhelper and lintian")
+def test_a_project_that_ships_debian_is_built_with_it(tmp_path):
+    root = example(tmp_path)
+    names, files = generated(root)
+    for rel, (text, mode) in files.items():
+        path = Path(root) / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text.replace("Section: misc", "Section: web"))
+        path.chmod(mode)
+    (Path(root) / "debian" / "changelog").write_text(
+        "hello-world (1.0.0-1) unstable; urgency=medium\n\n  * First release.\n\n"
+        " -- pkgops.release example <hello-world@example.com>  Mon, 02 Nov 2026 10:00:00 +0000\n")
+    before = tree_digest(root)
+    result = _debian.build(root, str(tmp_path / "out"), release(), _debian.Options())
+    assert result.generated == [] and tree_digest(root) == before
+    deb = [a.path for a in result.artifacts if a.path.endswith(".deb")][0]
+    fields = subprocess.run(["dpkg-deb", "--field", deb, "Section", "Version"], capture_output=True, text=True,
+                            check=True).stdout
+    assert "Section: web" in fields and "Version: 1.1.0-1" in fields, "its own control, the release's version"
+    dsc = [a.path for a in result.artifacts if a.path.endswith(".debian.tar.xz")][0]
+    changelog = subprocess.run(["tar", "-xOJf", dsc, "debian/changelog"], capture_output=True, text=True,
+                               check=True).stdout
+    assert changelog.startswith("hello-world (1.1.0-1) unstable; urgency=medium\n\n  * Answer HEAD requests.\n")
+    assert " -- pkgops.release example <hello-world@example.com>  " in changelog.split("\n\n")[2], \
+        "the trailer names debian/control's maintainer"
+    assert "hello-world (1.0.0-1) unstable" in changelog, "the project's own entries stay"

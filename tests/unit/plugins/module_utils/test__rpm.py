@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _project, _rpm
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _project, _rpm, _unit
 
 from project_fixtures import example, library  # the same two projects as the Debian tests
 
@@ -100,3 +100,28 @@ def test_the_example_builds_rpmlint_clean_and_reproducibly(tmp_path):
     changelog = subprocess.run(["rpm", "-qp", "--dbpath", str(tmp_path / "db"), "--changelog", rpm_file],
                                capture_output=True, text=True, check=True).stdout
     assert changelog.startswith("* Wed Nov 25 2026 Release Team <release@example.com> - 1.1.0-1\n- Answer HEAD")
+
+
+@pytest.mark.skipif(not HAVE_TOOLS, reason="needs rpmbuild")
+def test_a_project_that_ships_a_spec_is_built_with_it(tmp_path):
+    root = example(tmp_path)
+    _names, spec = spec_of(root, "1.0.0")
+    own = spec.replace("Version:        1.1.0", "Version:        1.0.0").replace(
+        "%changelog\n", "%changelog\n* Mon Nov 02 2026 Release Team <release@example.com> - 1.0.0-1\n- First release.\n")
+    own = own.replace("%description\n", "%description\nThe project's own spec.\n", 1)
+    with open(os.path.join(root, "hello-world.spec"), "w", encoding="utf-8") as handle:
+        handle.write(own)
+    with open(os.path.join(root, "hello-world.service"), "w", encoding="utf-8") as handle:
+        handle.write(_unit.unit(_names.service))  # the spec's Source1, shipped beside it
+    result = _rpm.build(root, str(tmp_path / "out"), release(), _rpm.Options())
+    assert result.spec == "" and result.name == "hello-world"
+    with open(os.path.join(root, "hello-world.spec"), encoding="utf-8") as handle:
+        assert handle.read() == own, "the project's spec is not changed"
+    rpm_file = [a.path for a in result.artifacts if a.path.endswith(".noarch.rpm")][0]
+    assert os.path.basename(rpm_file) == "hello-world-1.1.0-1.noarch.rpm"
+    info = subprocess.run(["rpm", "-qp", "--dbpath", str(tmp_path / "db"), "--qf", "%{DESCRIPTION}", rpm_file],
+                          capture_output=True, text=True, check=True).stdout
+    assert info.startswith("The project's own spec.")
+    changelog = subprocess.run(["rpm", "-qp", "--dbpath", str(tmp_path / "db"), "--changelog", rpm_file],
+                               capture_output=True, text=True, check=True).stdout
+    assert changelog.index("- 1.1.0-1") < changelog.index("- 1.0.0-1")
