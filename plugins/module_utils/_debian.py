@@ -22,14 +22,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import shutil
 import subprocess
 import tempfile
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _project, _unit, _version
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
-from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
+from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact, deliver
 
 RECORD = ".pkgops-deb.json"
 STANDARDS_VERSION = "4.6.2"
@@ -302,13 +301,6 @@ def blocking(findings, allow):
     return [f for f in findings if f.severity in ("E", "W") and f.tag not in allow]
 
 
-def failing_lines(log, limit=15):
-    """The lines of a build log that say what failed, else its tail."""
-    lines = log.strip().splitlines()
-    picked = [line for line in lines if re.search(r"\b(error|failed|FAILED|Error)\b|^E\s", line)]
-    return "\n".join((picked or lines)[-limit:])
-
-
 def build(root, outdir, release, opts, lint=True):
     """Build source and binary packages of ``root`` into ``outdir``; returns a Result.
 
@@ -366,7 +358,7 @@ def build(root, outdir, release, opts, lint=True):
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
         if proc.returncode != 0:
             raise DebianError("dpkg-buildpackage failed for '%s' (rc %d):\n%s"
-                              % (root, proc.returncode, failing_lines(proc.stdout)))
+                              % (root, proc.returncode, _pkgspec.failing_lines(proc.stdout)))
         made = sorted(n for n in os.listdir(tmp) if os.path.isfile(os.path.join(tmp, n)))
         changes = [n for n in made if n.endswith(".changes")]
         findings = lintian(os.path.join(tmp, changes[0])) if lint and changes else []
@@ -375,13 +367,7 @@ def build(root, outdir, release, opts, lint=True):
             raise DebianError("lintian reports %d error(s)/warning(s) for '%s' (allow a tag with a reason in "
                               "lintian_allow only if it is justified):\n%s"
                               % (len(bad), root, "\n".join(str(f) for f in bad)))
-        os.makedirs(outdir, exist_ok=True)
-        arts = []
-        for name in made:
-            dest = os.path.join(outdir, name)
-            shutil.copyfile(os.path.join(tmp, name), dest + ".part")
-            os.replace(dest + ".part", dest)
-            arts.append(Artifact.of(dest))
+        arts = deliver([os.path.join(tmp, n) for n in made], outdir)
     return Result(arts, findings, generated, names.source, names.package,
                   _version.deb_version(release.version, release.deb_revision))
 

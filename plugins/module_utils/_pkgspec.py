@@ -130,5 +130,12 @@ def naming(root, meta, kind, service_command, environment_dir, package="", sourc
     return names
 
 
-__all__: t.List[str] = ["PackagingError", "Naming", "LICENSE_FILES", "package_name", "man_pages", "import_names",
+def failing_lines(log, limit=15):
+    """The lines of a build log (dpkg-buildpackage, rpmbuild) that say what failed, else its tail."""
+    lines = log.strip().splitlines()
+    picked = [line for line in lines if re.search(r"\b(error|failed|FAILED|Error|No such file)\b|^E\s", line)]
+    return "\n".join((picked or lines)[-limit:])
+
+
+__all__: t.List[str] = ["PackagingError", "failing_lines", "Naming", "LICENSE_FILES", "package_name", "man_pages", "import_names",
                         "synopsis", "description_paragraphs", "naming"]

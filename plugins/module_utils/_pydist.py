@@ -17,7 +17,6 @@ project is not built again.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -25,7 +24,7 @@ import tempfile
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, write_tarball
-from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
+from ansible_collections.pkgops.release.plugins.module_utils._record import deliver
 
 RECORD = ".pkgops-dist.json"
 
@@ -67,14 +66,7 @@ def build(root, outdir, epoch, python=None):
                 normalize_sdist(os.path.join(out, name), epoch)
         _run([python, "-m", "twine", "check", "--strict"] + [os.path.join(out, n) for n in built], env,
              "twine check of the distributions of '%s'" % root)
-        os.makedirs(outdir, exist_ok=True)
-        arts = []
-        for name in built:
-            dest = os.path.join(outdir, name)
-            shutil.copyfile(os.path.join(out, name), dest + ".part")
-            os.replace(dest + ".part", dest)
-            arts.append(Artifact.of(dest))
-    return arts
+        return deliver([os.path.join(out, n) for n in built], outdir)
 
 
 __all__: t.List[str] = ["DistError", "RECORD", "build"]

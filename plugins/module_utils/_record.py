@@ -16,6 +16,7 @@ import dataclasses
 import hashlib
 import json
 import os
+import shutil
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of, source_files
@@ -69,4 +70,39 @@ def write(outdir, name, print_, arts, extra=None):
     os.replace(tmp, os.path.join(outdir, name))
 
 
-__all__: t.List[str] = ["Artifact", "fingerprint", "recorded", "write"]
+def deliver(paths, outdir):
+    """Copy a build's outputs into ``outdir``, each appearing whole (a .part, then a rename)."""
+    os.makedirs(outdir, exist_ok=True)
+    arts = []
+    for path in paths:
+        dest = os.path.join(outdir, os.path.basename(path))
+        shutil.copyfile(path, dest + ".part")
+        os.replace(dest + ".part", dest)
+        arts.append(Artifact.of(dest))
+    return arts
+
+
+@dataclasses.dataclass
+class Outcome:
+    changed: bool
+    skipped: bool  # the record matched: nothing was built
+    artifacts: t.List[Artifact]
+    extra: dict
+    fingerprint: str
+
+
+def cached_build(root, outdir, name, inputs, build, force=False, check_mode=False):
+    """What a build module does: the recorded artifacts when the inputs are unchanged, nothing in
+    check mode, else ``build()`` -> (artifacts, extra), then recorded."""
+    print_ = fingerprint(root, inputs)
+    previous = None if force else recorded(outdir, name, print_)
+    if previous is not None:
+        return Outcome(False, True, previous[0], previous[1], print_)
+    if check_mode:
+        return Outcome(True, False, [], {}, print_)
+    arts, extra = build()
+    write(outdir, name, print_, arts, extra)
+    return Outcome(True, False, arts, extra or {}, print_)
+
+
+__all__: t.List[str] = ["Artifact", "Outcome", "fingerprint", "recorded", "write", "deliver", "cached_build"]

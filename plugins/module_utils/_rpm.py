@@ -34,7 +34,7 @@ import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _project, _unit, _version
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
-from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
+from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact, deliver
 
 RECORD = ".pkgops-rpm.json"
 BUILD_HOST = "pkgops-build"
@@ -287,12 +287,6 @@ def _has_fedora_macros():
     return proc.stdout.strip() == "yes"
 
 
-def failing_lines(log, limit=15):
-    lines = log.strip().splitlines()
-    picked = [line for line in lines if re.search(r"\b(error|failed|FAILED|Error|No such file)\b", line)]
-    return "\n".join((picked or lines)[-limit:])
-
-
 def build(root, outdir, release, opts, lint=True):
     """Build the .rpm and .src.rpm of ``root`` into ``outdir``; returns a Result."""
     meta = _project.metadata(root)
@@ -363,24 +357,18 @@ def build(root, outdir, release, opts, lint=True):
         proc = subprocess.run(argv + [spec], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               check=False)
         if proc.returncode != 0:
-            raise RpmError("rpmbuild failed for '%s' (rc %d):\n%s" % (root, proc.returncode, failing_lines(proc.stdout)))
+            raise RpmError("rpmbuild failed for '%s' (rc %d):\n%s" % (root, proc.returncode, _pkgspec.failing_lines(proc.stdout)))
         made = sorted(glob.glob(os.path.join(top, "RPMS", "*", "*.rpm")) + glob.glob(os.path.join(top, "SRPMS", "*.rpm")))
         findings = rpmlint(made, tmp, MACROS if debian_host else "") if lint else []
         bad = [f for f in findings if f.severity in ("E", "W") and f.tag not in opts.rpmlint_allow]
         if bad:
             raise RpmError("rpmlint reports %d error(s)/warning(s) for '%s' (allow a tag with a reason in "
                            "rpmlint_allow only if it is justified):\n%s" % (len(bad), root, "\n".join(map(str, bad))))
-        os.makedirs(outdir, exist_ok=True)
+        arts = deliver(made, outdir)
         spec_out = ""
         if not own:
             spec_out = os.path.join(outdir, os.path.basename(spec))
             shutil.copyfile(spec, spec_out)
-        arts = []
-        for path in made:
-            dest = os.path.join(outdir, os.path.basename(path))
-            shutil.copyfile(path, dest + ".part")
-            os.replace(dest + ".part", dest)
-            arts.append(Artifact.of(dest))
     return Result(arts, findings, spec_out, name)
 
 

@@ -274,20 +274,17 @@ def main():
             result.update(changes_file=changes[0], source=extra.get("source"), package=extra.get("package"))
         module.exit_json(**result)
 
-    try:
-        print_ = _record.fingerprint(p["path"], inputs)
-        previous = None if p["force"] else _record.recorded(p["dest"], _debian.RECORD, print_)
-        if previous is not None:
-            finish(False, True, previous[0], previous[1])
-        if module.check_mode:
-            finish(True, False, [], {})
+    def build():
         result = _debian.build(p["path"], p["dest"], release, opts, lint=p["lint"])
-        extra = dict(lintian=[dataclasses.asdict(f) for f in result.findings], generated=result.generated,
-                     source=result.source, package=result.package)
-        _record.write(p["dest"], _debian.RECORD, print_, result.artifacts, extra)
+        return result.artifacts, dict(lintian=[dataclasses.asdict(f) for f in result.findings],
+                                      generated=result.generated, source=result.source, package=result.package)
+
+    try:
+        done = _record.cached_build(p["path"], p["dest"], _debian.RECORD, inputs, build, force=p["force"],
+                                    check_mode=module.check_mode)
     except (_debian.DebianError, _changelog.ChangelogError, ValueError, OSError) as exc:
         module.fail_json(msg=str(exc))
-    finish(True, False, result.artifacts, extra)
+    finish(done.changed, done.skipped, done.artifacts, done.extra)
 
 
 if __name__ == "__main__":

@@ -102,18 +102,14 @@ def main():
     if p["source_date_epoch"] < 315532800:
         module.fail_json(msg="source_date_epoch %d is before 1980: zip files cannot hold it." % p["source_date_epoch"])
     try:
-        print_ = _record.fingerprint(p["path"], {"epoch": p["source_date_epoch"]})
-        previous = None if p["force"] else _record.recorded(p["dest"], _pydist.RECORD, print_)
-        if previous is not None:
-            arts = previous[0]
-            module.exit_json(changed=False, skipped_build=True, fingerprint=print_, artifacts=[a.as_dict() for a in arts])
-        if module.check_mode:
-            module.exit_json(changed=True, skipped_build=False, fingerprint=print_, artifacts=[])
-        arts = _pydist.build(p["path"], p["dest"], p["source_date_epoch"])
-        _record.write(p["dest"], _pydist.RECORD, print_, arts)
+        done = _record.cached_build(
+            p["path"], p["dest"], _pydist.RECORD, {"epoch": p["source_date_epoch"]},
+            lambda: (_pydist.build(p["path"], p["dest"], p["source_date_epoch"]), {}),
+            force=p["force"], check_mode=module.check_mode)
     except (_pydist.DistError, OSError) as exc:
         module.fail_json(msg=str(exc))
-    module.exit_json(changed=True, skipped_build=False, fingerprint=print_, artifacts=[a.as_dict() for a in arts])
+    module.exit_json(changed=done.changed, skipped_build=done.skipped, fingerprint=done.fingerprint,
+                     artifacts=[a.as_dict() for a in done.artifacts])
 
 
 if __name__ == "__main__":

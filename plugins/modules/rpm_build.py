@@ -205,20 +205,17 @@ def main():
             result["spec"] = extra["spec"]
         module.exit_json(**result)
 
-    try:
-        print_ = _record.fingerprint(p["path"], inputs)
-        previous = None if p["force"] else _record.recorded(p["dest"], _rpm.RECORD, print_)
-        if previous is not None:
-            finish(False, True, previous[0], previous[1])
-        if module.check_mode:
-            finish(True, False, [], {})
+    def build():
         result = _rpm.build(p["path"], p["dest"], release, opts, lint=p["lint"])
-        extra = dict(rpmlint=[dataclasses.asdict(f) for f in result.findings], name=result.name,
-                     spec=result.spec or "")
-        _record.write(p["dest"], _rpm.RECORD, print_, result.artifacts, extra)
+        return result.artifacts, dict(rpmlint=[dataclasses.asdict(f) for f in result.findings], name=result.name,
+                                      spec=result.spec or "")
+
+    try:
+        done = _record.cached_build(p["path"], p["dest"], _rpm.RECORD, inputs, build, force=p["force"],
+                                    check_mode=module.check_mode)
     except (_rpm.RpmError, _changelog.ChangelogError, ValueError, OSError) as exc:
         module.fail_json(msg=str(exc))
-    finish(True, False, result.artifacts, extra)
+    finish(done.changed, done.skipped, done.artifacts, done.extra)
 
 
 if __name__ == "__main__":
