@@ -1,4 +1,5 @@
-"""Both targets run the expected version of the example as a hardened service from the signed repositories."""
+"""Both targets run the expected version of the example as a hardened service from the signed repositories
+(scenarios service and release)."""
 import json
 import os
 
@@ -10,7 +11,7 @@ def _hosts():
         return sorted(yaml.safe_load(handle)["all"]["hosts"])
 
 
-testinfra_hosts = ["podman://" + h for h in _hosts() if not h.endswith("-repo")]
+testinfra_hosts = ["podman://" + h for h in _hosts() if h.startswith("pkgops-") and not h.endswith("-repo")]
 with open(os.path.join(os.environ["MOLECULE_EPHEMERAL_DIRECTORY"], "expected-version"), encoding="utf-8") as _f:
     EXPECTED = _f.read().strip()
 
@@ -34,7 +35,7 @@ def test_the_unit_is_enabled_active_and_answers_with_that_version(host):
     assert json.loads(body)["version"] == EXPECTED
     greeting = host.check_output("python3 -c \"import urllib.request; "
                                  "print(urllib.request.urlopen('http://127.0.0.1:8080/').read().decode())\"")
-    assert greeting.startswith("Hello from pkgops-service-")
+    assert greeting.startswith("Hello from pkgops-%s-" % os.environ["MOLECULE_SCENARIO_NAME"])
 
 
 def test_it_runs_as_its_own_user_and_logs_to_the_journal(host):

@@ -1,0 +1,78 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The release manifest: one JSON file naming the release, every artifact (name, sha256, size, where it
+was published) and the time each step took.
+
+The step times belong to the run that made the release: a later run that finds the same release (same
+artifacts, same places, same tag) leaves the file as it is, so a no-op re-run changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+from ansible_collections.pkgops.release.plugins.module_utils._files import FileError, read_bytes
+from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
+
+TIMED = ("steps", "seconds")  # what differs from one run of the same release to the next
+
+
+def artifact_entries(groups):
+    """Each artifact as name, sha256, size and where it was published, sorted by name.
+
+    ``groups``: dicts of ``paths`` and the places (``published``) all of those went to.
+    """
+    entries, seen = [], set()
+    for group in groups:
+        for path in group["paths"]:
+            entries.append(_entry(path, group.get("published") or [], seen))
+    return sorted(entries, key=lambda e: e["name"])
+
+
+def _entry(path, published, seen):
+    if not os.path.isfile(path):
+        raise FileError("Artifact '%s' does not exist." % path)
+    name = os.path.basename(path)
+    if name in seen:
+        raise FileError("Artifact name '%s' appears twice (%s)." % (name, path))
+    seen.add(name)
+    art = Artifact.of(path)
+    return {"name": name, "sha256": art.sha256, "size": art.size, "published": sorted(set(published))}
+
+
+def manifest(release, artifacts, steps):
+    """The manifest: ``release`` (name, version, ...), the artifacts (see artifact_entries), the seconds per step."""
+    steps = {name: round(float(sec), 3) for name, sec in steps.items()}
+    return dict(release, artifacts=artifact_entries(artifacts), steps=steps,
+                seconds=round(sum(steps.values()), 3))
+
+
+def render(data):
+    return json.dumps(data, indent=2, sort_keys=True) + "\n"
+
+
+def same_release(old_text, new):
+    """Whether the file already describes this release (its step times aside)."""
+    try:
+        old = json.loads(old_text)
+    except ValueError:
+        return False
+    if not isinstance(old, dict):
+        return False
+    return _untimed(old) == _untimed(new)
+
+
+def _untimed(data):
+    return {k: v for k, v in data.items() if k not in TIMED}
+
+
+def plan(path, new):
+    """(before, after) texts; after is None when the file stays as it is."""
+    raw = read_bytes(path)
+    before = raw.decode("utf-8", "replace") if raw is not None else None
+    if before is not None and same_release(before, new):
+        return before, None
+    return before, render(new)

@@ -1,0 +1,165 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: git_release
+short_description: Guard a release in the project's git checkout, then commit it and tag it
+version_added: 0.1.0
+description:
+  - With O(state=checked), before a release writes anything, refuses a project whose tracked files have
+    uncommitted changes (unless O(allow_dirty=true)) and a version whose tag already names another commit
+    than C(HEAD). Untracked files do not count as changes.
+  - With O(state=tagged), after every step of the release has succeeded, commits the release's own files
+    (O(files) - the version file and the changelogs; other changes in the tree stay as they are) and puts
+    the annotated tag O(tag_prefix)O(version) on that commit. A re-run whose tag is on C(HEAD) and whose
+    files are committed changes nothing.
+  - A project that is not in a git work tree (or that its work tree ignores, such as a copy in a build
+    directory) is left alone and reported with RV(git=false).
+author: pkgops.release developers (@pkgops)
+requirements:
+  - git
+attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+    support: full
+options:
+  path:
+    description: The project directory.
+    type: path
+    required: true
+  version:
+    description: The release's version.
+    type: str
+    required: true
+  state:
+    description: V(checked) guards the start of a release; V(tagged) commits and tags its end.
+    type: str
+    choices: [checked, tagged]
+    default: checked
+  allow_dirty:
+    description: Release even though tracked files have uncommitted changes (V(checked)).
+    type: bool
+    default: false
+  files:
+    description: The files the release wrote, to commit (V(tagged)).
+    type: list
+    elements: path
+    default: []
+  tag_prefix:
+    description: The tag is this prefix followed by the version.
+    type: str
+    default: v
+  commit_message:
+    description: The message of the release commit and of the tag; empty for C(Release VERSION).
+    type: str
+    default: ""
+  identity:
+    description:
+      - C(Name <email>) to commit and tag as when git has no C(user.email) configured for the checkout.
+    type: str
+"""
+
+EXAMPLES = r"""
+- name: Refuse a dirty tree or a version tagged elsewhere
+  pkgops.release.git_release:
+    path: /src/hello-world
+    version: 1.1.0
+
+- name: After the release, commit its files and tag it
+  pkgops.release.git_release:
+    path: /src/hello-world
+    version: 1.1.0
+    state: tagged
+    files:
+      - /src/hello-world/pyproject.toml
+      - /src/hello-world/CHANGELOG.rst
+    identity: Release Team <release@example.com>
+"""
+
+RETURN = r"""
+git:
+  description: Whether the project is in a git work tree.
+  returned: always
+  type: bool
+  sample: true
+tag:
+  description: The release's tag.
+  returned: always
+  type: str
+  sample: v1.1.0
+commit:
+  description: C(HEAD) - after O(state=tagged) the tagged commit (in check mode, the commit it would follow).
+  returned: when RV(git) is true
+  type: str
+  sample: 3e1f0c2d9b8a...
+dirty:
+  description: Tracked files under the project with uncommitted changes, before this task.
+  returned: when RV(git) is true
+  type: list
+  elements: str
+  sample: []
+committed:
+  description: The release files committed (or that would be) by O(state=tagged).
+  returned: when RV(git) is true
+  type: list
+  elements: str
+  sample: [CHANGELOG.rst, pyproject.toml]
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pkgops.release.plugins.module_utils import _git
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            version=dict(type="str", required=True),
+            state=dict(type="str", choices=["checked", "tagged"], default="checked"),
+            allow_dirty=dict(type="bool", default=False),
+            files=dict(type="list", elements="path", default=[]),
+            tag_prefix=dict(type="str", default="v"),
+            commit_message=dict(type="str", default=""),
+            identity=dict(type="str"),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    tag = p["tag_prefix"] + p["version"]
+    result = dict(changed=False, git=False, tag=tag)
+    if not module.get_bin_path("git"):
+        module.fail_json(msg="git is not installed on the build host", **result)
+    try:
+        if p["state"] == "checked":
+            co = _git.check(p["path"], tag, p["allow_dirty"])
+            if co is not None:
+                result.update(git=True, commit=co.head, dirty=co.dirty, committed=[])
+            module.exit_json(**result)
+        co = _git.checkout(p["path"])
+        if co is None:
+            module.exit_json(**result)
+        todo = _git.plan(co, tag, p["files"])
+        result.update(git=True, commit=co.head, dirty=co.dirty, committed=todo.commit,
+                      changed=bool(todo.commit or todo.tag))
+        if module._diff and result["changed"]:
+            result["diff"] = dict(before="HEAD %s\n" % (co.head or "(none)"),
+                                  after="".join("commit %s\n" % f for f in todo.commit)
+                                  + ("tag %s\n" % tag if todo.tag else ""))
+        if result["changed"] and not module.check_mode:
+            result["commit"] = _git.finish(co, tag, todo, p["commit_message"] or "Release %s" % p["version"], p["identity"])
+    except _git.GitError as exc:
+        module.fail_json(msg=str(exc), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,125 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: release_manifest
+short_description: Write the manifest of a release - its artifacts, where they went, how long each step took
+version_added: 0.1.0
+description:
+  - Writes one JSON file describing a release - O(release) (name, versions, tag, ...), every artifact with its
+    name, SHA-256, size and the places it was published, the seconds each step took (O(steps)) and their sum.
+  - The SHA-256 and size are read from the artifact files themselves.
+  - A manifest that already describes the same release - the same O(release) and artifacts, published to the
+    same places - is left as it is (its step times are those of the run that made the release), so a re-run
+    that changes nothing reports no change.
+  - Written atomically. A missing artifact, or two artifacts with the same file name, is an error and the
+    file is left as it was.
+author: pkgops.release developers (@pkgops)
+extends_documentation_fragment:
+  - pkgops.release.attributes.FILE_EDITS
+options:
+  path:
+    description: The manifest file; its directory must exist.
+    type: path
+    required: true
+  release:
+    description: What names the release, written at the top level (for example name, version, deb_version, tag).
+    type: dict
+    required: true
+  artifacts:
+    description: The release's files, in groups that went to the same places.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      paths:
+        description: The files on the host.
+        type: list
+        elements: path
+        required: true
+      published:
+        description: Where they were published (URLs of the index or repository).
+        type: list
+        elements: str
+        default: []
+  steps:
+    description: The seconds each step took, by step name.
+    type: dict
+    default: {}
+"""
+
+EXAMPLES = r"""
+- name: Write the manifest of 1.1.0
+  pkgops.release.release_manifest:
+    path: /src/hello-world/dist/hello-world-1.1.0.manifest.json
+    release: {name: hello-world, version: 1.1.0, tag: v1.1.0}
+    artifacts:
+      - paths: [/src/hello-world/dist/python/hello_world-1.1.0-py3-none-any.whl]
+        published: [http://repo.example.com:8080/simple/hello-world/]
+      - paths: [/src/hello-world/dist/deb/hello-world_1.1.0-1_all.deb]
+        published: [http://repo.example.com:8081 bookworm main]
+    steps: {build: 12.3, publish: 4.1, deploy: 30.2}
+"""
+
+RETURN = r"""
+path:
+  description: The manifest file.
+  returned: always
+  type: str
+  sample: /src/hello-world/dist/hello-world-1.1.0.manifest.json
+manifest:
+  description: The manifest as written (or, when left as it was, as the run would have written it).
+  returned: always
+  type: dict
+  sample:
+    name: hello-world
+    version: 1.1.0
+    artifacts: [{"name": "hello-world_1.1.0-1_all.deb", "sha256": "b3f5...", "size": 7184,
+                 "published": ["http://repo.example.com:8081 bookworm main"]}]
+    steps: {build: 12.3, publish: 4.1}
+    seconds: 16.4
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.pkgops.release.plugins.module_utils import _files, _manifest
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            path=dict(type="path", required=True),
+            release=dict(type="dict", required=True),
+            artifacts=dict(type="list", elements="dict", required=True, options=dict(
+                paths=dict(type="list", elements="path", required=True),
+                published=dict(type="list", elements="str", default=[]),
+            )),
+            steps=dict(type="dict", default={}),
+        ),
+        supports_check_mode=True,
+    )
+    p = module.params
+    result = dict(changed=False, path=p["path"])
+    try:
+        new = _manifest.manifest(p["release"], p["artifacts"], p["steps"])
+        result["manifest"] = new
+        before, after = _manifest.plan(p["path"], new)
+        if after is not None:
+            _files.check_writable(p["path"])
+            result["changed"] = True
+            if module._diff:
+                result["diff"] = _files.diff(p["path"], before, after)
+            if not module.check_mode:
+                _files.write_atomic(module, p["path"], after)
+    except (_files.FileError, ValueError, TypeError) as exc:
+        module.fail_json(msg="Manifest '%s': %s" % (p["path"], exc), **result)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()

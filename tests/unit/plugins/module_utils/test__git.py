@@ -1,0 +1,108 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The release's git guard, commit and tag, against real git repositories."""
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+
+from ansible_collections.pkgops.release.plugins.module_utils import _git as g
+
+ME = "Release Team <release@example.com>"
+
+
+def git(path, *args):
+    env = dict(os.environ, GIT_AUTHOR_NAME="T", GIT_AUTHOR_EMAIL="t@example.com",
+               GIT_COMMITTER_NAME="T", GIT_COMMITTER_EMAIL="t@example.com", GIT_CONFIG_GLOBAL="/dev/null")
+    return subprocess.run(["git", "-C", str(path)] + list(args), check=True, capture_output=True, text=True,
+                          env=env).stdout.strip()
+
+
+@pytest.fixture()
+def repo(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")  # no identity from the machine's git config
+    path = tmp_path / "project"
+    path.mkdir()
+    git(path, "init", "-q", "-b", "main")
+    (path / "pyproject.toml").write_text('version = "1.0.0"\n')
+    (path / "CHANGELOG.rst").write_text("1.0.0\n")
+    git(path, "add", ".")
+    git(path, "commit", "-q", "-m", "start")
+    return path
+
+
+def release_files(path):
+    (path / "pyproject.toml").write_text('version = "1.1.0"\n')
+    (path / "CHANGELOG.rst").write_text("1.1.0\n1.0.0\n")
+    return [str(path / "pyproject.toml"), str(path / "CHANGELOG.rst")]
+
+
+def test_not_a_checkout_and_an_ignored_copy_are_left_alone(tmp_path, repo):
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert g.check(str(plain), "v1.1.0") is None
+    (repo / ".gitignore").write_text(".build/\n")
+    (repo / ".build" / "copy").mkdir(parents=True)
+    assert g.check(str(repo / ".build" / "copy"), "v1.1.0") is None
+    assert g.check(str(repo), "v1.1.0").dirty == []  # the new .gitignore is untracked: not dirty
+
+
+def test_dirty_tree_is_refused_unless_allowed(repo):
+    (repo / "pyproject.toml").write_text('version = "9"\n')
+    with pytest.raises(g.GitError, match=r"project: uncommitted changes in pyproject.toml; commit or stash"):
+        g.check(str(repo), "v1.1.0")
+    assert g.check(str(repo), "v1.1.0", allow_dirty=True).dirty == [str(repo / "pyproject.toml")]
+
+
+def test_release_commits_only_its_files_and_tags_them(repo):
+    (repo / "other.txt").write_text("x\n")
+    git(repo, "add", "other.txt")
+    git(repo, "commit", "-q", "-m", "other")
+    (repo / "other.txt").write_text("unrelated work in progress\n")
+    co = g.check(str(repo), "v1.1.0", allow_dirty=True)
+    files = release_files(repo)
+    todo = g.plan(co, "v1.1.0", files)
+    assert todo == g.Plan(["pyproject.toml", "CHANGELOG.rst"], True)
+    commit = g.finish(co, "v1.1.0", todo, "Release 1.1.0", ME)
+    assert git(repo, "rev-parse", "v1.1.0^{commit}") == commit
+    assert git(repo, "cat-file", "-t", "v1.1.0") == "tag"  # annotated
+    assert git(repo, "log", "-1", "--format=%an <%ae>|%s") == ME + "|Release 1.1.0"
+    assert sorted(git(repo, "show", "--name-only", "--format=", "HEAD").split()) == ["CHANGELOG.rst", "pyproject.toml"]
+    assert git(repo, "status", "--porcelain") == "M other.txt"  # the unrelated change stays uncommitted
+    # the re-run: nothing to commit, the tag is on HEAD
+    co = g.check(str(repo), "v1.1.0", allow_dirty=True)
+    assert g.plan(co, "v1.1.0", files) == g.Plan([], False)
+
+
+def test_a_version_tagged_on_another_commit_is_refused(repo):
+    git(repo, "tag", "-a", "-m", "old", "v1.1.0")
+    (repo / "new.txt").write_text("y\n")
+    git(repo, "add", "new.txt")
+    git(repo, "commit", "-q", "-m", "later")
+    with pytest.raises(g.GitError, match=r"v1.1.0 is already tagged on commit [0-9a-f]{12}, not on HEAD"):
+        g.check(str(repo), "v1.1.0")
+
+
+def test_tag_on_head_with_new_release_files_is_refused(repo):
+    git(repo, "tag", "-a", "-m", "old", "v1.1.0")
+    co = g.check(str(repo), "v1.1.0")
+    with pytest.raises(g.GitError, match="v1.1.0 is already tagged on commit"):
+        g.plan(co, "v1.1.0", release_files(repo))
+
+
+def test_configured_identity_wins(repo):
+    git(repo, "config", "user.name", "Dev")
+    git(repo, "config", "user.email", "dev@example.com")
+    assert g.identity_env(str(repo), ME) == {}
+    co = g.check(str(repo), "v1.1.0")
+    g.finish(co, "v1.1.0", g.plan(co, "v1.1.0", release_files(repo)), "Release 1.1.0", ME)
+    assert git(repo, "log", "-1", "--format=%ae") == "dev@example.com"
+
+
+def test_files_outside_the_tree_are_refused(repo, tmp_path):
+    co = g.check(str(repo), "v1.1.0")
+    (tmp_path / "elsewhere").write_text("z")
+    with pytest.raises(g.GitError, match="is outside the git work tree"):
+        g.plan(co, "v1.1.0", [str(tmp_path / "elsewhere")])

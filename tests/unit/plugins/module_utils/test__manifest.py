@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The release manifest: content, and left alone when the same release is seen again."""
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pytest
+
+from ansible_collections.pkgops.release.plugins.module_utils import _manifest as m
+from ansible_collections.pkgops.release.plugins.module_utils._files import FileError
+
+RELEASE = {"name": "hello-world", "version": "1.1.0", "tag": "v1.1.0"}
+
+
+@pytest.fixture()
+def files(tmp_path):
+    deb = tmp_path / "hello-world_1.1.0-1_all.deb"
+    deb.write_bytes(b"deb bytes")
+    whl = tmp_path / "hello_world-1.1.0-py3-none-any.whl"
+    whl.write_bytes(b"wheel")
+    return [{"paths": [str(deb)], "published": ["http://repo:8081 bookworm main", "http://repo:8081 bookworm main"]},
+            {"paths": [str(whl)], "published": ["http://repo:8080/simple/hello-world/"]}]
+
+
+def test_manifest_names_each_artifact_with_digest_size_and_places(files):
+    data = m.manifest(RELEASE, files, {"build": 1.23456, "publish": 2})
+    assert data["version"] == "1.1.0" and data["tag"] == "v1.1.0"
+    assert [a["name"] for a in data["artifacts"]] == ["hello-world_1.1.0-1_all.deb", "hello_world-1.1.0-py3-none-any.whl"]
+    deb = data["artifacts"][0]
+    assert deb == {"name": "hello-world_1.1.0-1_all.deb", "sha256": hashlib.sha256(b"deb bytes").hexdigest(),
+                   "size": 9, "published": ["http://repo:8081 bookworm main"]}
+    assert data["steps"] == {"build": 1.235, "publish": 2.0} and data["seconds"] == 3.235
+
+
+def test_same_release_keeps_the_file_other_times_or_content_rewrite_it(files, tmp_path):
+    path = str(tmp_path / "m.json")
+    first = m.manifest(RELEASE, files, {"build": 5})
+    before, after = m.plan(path, first)
+    assert before is None and json.loads(after) == first
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(after)
+    assert m.plan(path, m.manifest(RELEASE, files, {"build": 0.1}))[1] is None  # only the times differ
+    with open(files[0]["paths"][0], "ab") as handle:
+        handle.write(b"!")  # rebuilt with other bytes
+    assert m.plan(path, m.manifest(RELEASE, files, {"build": 0.1}))[1] is not None
+    assert m.plan(path, m.manifest(dict(RELEASE, version="1.2.0"), files, {}))[1] is not None
+
+
+def test_missing_or_twice_named_artifacts_are_refused(files, tmp_path):
+    with pytest.raises(FileError, match=r"Artifact '.*/gone.deb' does not exist"):
+        m.manifest(RELEASE, files + [{"paths": [str(tmp_path / "gone.deb")]}], {})
+    other = tmp_path / "sub"
+    other.mkdir()
+    (other / "hello-world_1.1.0-1_all.deb").write_bytes(b"x")
+    with pytest.raises(FileError, match="appears twice"):
+        m.manifest(RELEASE, files + [{"paths": [str(other / "hello-world_1.1.0-1_all.deb")]}], {})
+
+
+def test_a_damaged_manifest_is_rewritten(files, tmp_path):
+    path = tmp_path / "m.json"
+    path.write_text('{"trunc')
+    assert m.plan(str(path), m.manifest(RELEASE, files, {}))[1] is not None
