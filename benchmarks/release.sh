@@ -23,6 +23,7 @@ inv=examples/demo/inventory.yml
 work=$(mktemp -d)
 down() { ansible-playbook -i "$inv" playbooks/demo_down.yml >/dev/null 2>&1 || true; }
 trap 'down; rm -rf "$work"' EXIT
+trap 'echo "benchmark: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
@@ -54,34 +55,37 @@ yum_fpr=$(fpr /srv/pkgops/yum/gnupg)
 # untimed set-up: empty repositories served by python's http.server, the targets pointed at them
 podman exec pkgops-demo-repo sh -ec "
   mkdir -p /srv/bare/apt/conf /srv/bare/yum
-  printf 'Codename: bookworm\nComponents: main\nArchitectures: amd64 all source\nSignWith: $apt_fpr\n' > /srv/bare/apt/conf/distributions
-  systemd-run --unit bare-apt python3 -m http.server 9081 -d /srv/bare/apt >/dev/null
-  systemd-run --unit bare-yum python3 -m http.server 9083 -d /srv/bare/yum >/dev/null"
+  printf 'Codename: bookworm\nComponents: main\nArchitectures: amd64 source\nAlsoAcceptFor: unstable\nSignWith: $apt_fpr\n' > /srv/bare/apt/conf/distributions
+  systemd-run -q --unit bare-apt python3 -m http.server 9081 -d /srv/bare/apt
+  systemd-run -q --unit bare-yum python3 -m http.server 9083 -d /srv/bare/yum"
 podman exec pkgops-demo-debian sh -ec "printf 'Types: deb\nURIs: http://pkgops-demo-repo:9081\nSuites: bookworm\nComponents: main\nSigned-By: /etc/apt/keyrings/pkgops.asc\n' > /etc/apt/sources.list.d/bare.sources"
 podman exec pkgops-demo-el sh -ec "printf '[bare]\nname=bare\nbaseurl=http://pkgops-demo-repo:9083/\ngpgcheck=1\nrepo_gpgcheck=1\ngpgkey=file:///etc/pki/rpm-gpg/RPM-GPG-KEY-pkgops\nskip_if_unavailable=0\n' > /etc/yum.repos.d/bare.repo"
-python - "$bare/pkgops-debian.macros" <<'PY'  # the macros rpm_build loads on a Debian build host
-import sys
+# what rpm_build adds on a Debian build host: Fedora's Python macros and their installer helper
+python - "$bare" <<'PY'
+import os, sys
 sys.path.insert(0, ".venv/collections")
-from ansible_collections.pkgops.release.plugins.module_utils._rpm import MACROS
-open(sys.argv[1], "w").write(MACROS)
+from ansible_collections.pkgops.release.plugins.module_utils._rpm import MACROS, PYPROJECT_HELPER
+open(os.path.join(sys.argv[1], "pkgops-debian.macros"), "w").write(MACROS)
+open(os.path.join(sys.argv[1], "pkgops-pyproject.py"), "w").write(PYPROJECT_HELPER)
 PY
 
 t=$(now)
 src="$bare/hello-world-1.3.0"
 git -C "$project" archive --prefix=hello-world-1.3.0/ HEAD | tar -x -C "$bare"
 sed -i 's/^version = .*/version = "1.3.0"/' "$src/pyproject.toml"
-python -m build -q --sdist --wheel --outdir "$bare/python" "$src" > /dev/null
+python -m build -q --sdist --wheel --outdir "$bare/python" "$src" > "$bare/build.log" 2>&1
 # Debian: the debian/ of 1.2.0, a dch entry, an orig tarball, dpkg-buildpackage
 tar -C "$bare" -czf "$bare/hello-world_1.3.0.orig.tar.gz" hello-world-1.3.0
 tar -C "$src" -xJf "$project/dist/deb/hello-world_1.2.0-1.debian.tar.xz"
 (cd "$src" && DEBEMAIL=bench@example.com DEBFULLNAME=Bench dch -v 1.3.0-1 -D unstable "Release 1.3.0" \
-  && dpkg-buildpackage -us -uc > "$bare/deb.log" 2>&1)
+  && env PATH=/usr/sbin:/usr/bin:/sbin:/bin dpkg-buildpackage -us -uc > "$bare/deb.log" 2>&1)  # Debian's python3, not a venv's
 # RPM: the sources of the 1.2.0 source RPM, the spec at 1.3.0, rpmbuild
-rpm -i --define "_topdir $bare/rpm" --define "_dbpath $bare/rpmdb" "$project/dist/rpm/hello-world-1.2.0-1.src.rpm"
+rpm -i --define "_topdir $bare/rpm" --define "_dbpath $bare/rpmdb" "$project/dist/rpm/hello-world-1.2.0-1.src.rpm" 2>/dev/null
 rm "$bare/rpm/SOURCES/hello-world-1.2.0.tar.gz"
+cp "$bare/pkgops-pyproject.py" "$bare/rpm/SOURCES/"
 tar -C "$bare" -czf "$bare/rpm/SOURCES/hello-world-1.3.0.tar.gz" --exclude=debian hello-world-1.3.0
 sed -i 's/^Version: .*/Version: 1.3.0/' "$bare/rpm/SPECS/hello-world.spec"
-rpmbuild -ba --define "_topdir $bare/rpm" --load "$bare/pkgops-debian.macros" --nodeps \
+env PATH=/usr/sbin:/usr/bin:/sbin:/bin rpmbuild -ba --define "_topdir $bare/rpm" --load "$bare/pkgops-debian.macros" --nodeps \
   --define "_dbpath $bare/rpmdb" "$bare/rpm/SPECS/hello-world.spec" > "$bare/rpm.log" 2>&1
 built=$(since "$t")
 # publish: reprepro; rpmsign, createrepo_c, a detached signature of repomd.xml
