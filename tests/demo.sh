@@ -14,6 +14,8 @@ recap() {
 }
 fail() { echo "demo: $*" >&2; exit 1; }
 
+ansible-playbook -i examples/demo/inventory.yml playbooks/demo_down.yml > /dev/null  # start from fresh containers
+
 bash scripts/demo.sh > "$work/first.log" 2>&1 || { cat "$work/first.log"; fail "first run failed"; }
 recap < "$work/first.log" | tee "$work/first.recap"
 [ "$(awk '$3 != 0' "$work/first.recap")" = "" ] || fail "first run: a host failed"
