@@ -28,6 +28,12 @@ def _git(path, *args, env=None, check=True):
     return proc
 
 
+def _changed(path, *args):
+    """Paths (relative to the work tree's top) that ``git status`` lists, with ``args`` (options, then paths)."""
+    out = _git(path, "status", "--porcelain=v1", "-z", *args).stdout
+    return [entry[3:] for entry in out.split("\0") if entry[3:]]
+
+
 @dataclasses.dataclass
 class Checkout:
     """What git says about the project directory."""
@@ -52,8 +58,7 @@ def checkout(path):
     if top != path and _git(top, "check-ignore", "-q", os.path.relpath(path, top), check=False).returncode == 0:
         return None  # a copy inside another project's ignored build directory is not that project
     head = _git(path, "rev-parse", "-q", "--verify", "HEAD^{commit}", check=False)
-    status = _git(path, "status", "--porcelain=v1", "-z", "--untracked-files=no", "--", ".").stdout
-    dirty = sorted(os.path.join(top, entry[3:]) for entry in status.split("\0") if entry[3:])
+    dirty = sorted(os.path.join(top, rel) for rel in _changed(path, "--untracked-files=no", "--", "."))
     return Checkout(path, top, head.stdout.strip() if head.returncode == 0 else None, dirty)
 
 
@@ -85,11 +90,8 @@ def plan(co, tag, files):
         if os.path.relpath(f, co.top).startswith(os.pardir):
             raise GitError("%s: %s is outside the git work tree %s" % (co.path, f, co.top))
     rel = [os.path.relpath(f, co.top) for f in files]
-    if co.head is None:
-        changed = rel
-    else:
-        changed = [r for r in rel if _git(co.top, "diff", "--quiet", "HEAD", "--", r, check=False).returncode != 0
-                   or _git(co.top, "ls-files", "--error-unmatch", "--", r, check=False).returncode != 0]
+    touched = set(_changed(co.top, "--untracked-files=all", "--", *rel)) if rel else set()
+    changed = rel if co.head is None else [r for r in rel if r in touched]
     on = co.tagged(tag)
     if on is not None and (changed or on != co.head):
         raise GitError("%s: %s is already tagged on commit %s; release another version" % (co.path, tag, on[:12]))

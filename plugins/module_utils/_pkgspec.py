@@ -130,6 +130,14 @@ def naming(root, meta, kind, service_command, environment_dir, package="", sourc
     return names
 
 
+def unexplained_allowance(option, allow):
+    """The error for the first tag of a lint allow-list (``option``) given without a reason, or None."""
+    for tag, reason in allow.items():
+        if not str(reason or "").strip():
+            return "%s: tag '%s' has no reason; say why it is acceptable." % (option, tag)
+    return None
+
+
 def failing_lines(log, limit=15):
     """The lines of a build log (dpkg-buildpackage, rpmbuild) that say what failed, else its tail."""
     lines = log.strip().splitlines()

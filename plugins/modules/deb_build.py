@@ -212,7 +212,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _record, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _record, _version
 
 IMPORT_ERROR = None
 try:
@@ -248,9 +248,9 @@ def main():
     if _debian is None:
         module.fail_json(msg=missing_required_lib("python-debian"), exception=IMPORT_ERROR)
     p = module.params
-    empty_reasons = [tag for tag, reason in p["lintian_allow"].items() if not str(reason or "").strip()]
-    if empty_reasons:
-        module.fail_json(msg="lintian_allow: tag '%s' has no reason; say why it is acceptable." % empty_reasons[0])
+    unexplained = _pkgspec.unexplained_allowance("lintian_allow", p["lintian_allow"])
+    if unexplained:
+        module.fail_json(msg=unexplained)
     try:
         date, _given = _changelog.parse_date(p["date"])
         deb_version = _version.deb_version(p["version"], p["revision"])

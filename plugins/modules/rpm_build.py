@@ -156,7 +156,7 @@ import dataclasses
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _record, _rpm, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _record, _rpm, _version
 
 
 def main():
@@ -179,9 +179,9 @@ def main():
         supports_check_mode=True,
     )
     p = module.params
-    empty_reasons = [tag for tag, reason in p["rpmlint_allow"].items() if not str(reason or "").strip()]
-    if empty_reasons:
-        module.fail_json(msg="rpmlint_allow: tag '%s' has no reason; say why it is acceptable." % empty_reasons[0])
+    unexplained = _pkgspec.unexplained_allowance("rpmlint_allow", p["rpmlint_allow"])
+    if unexplained:
+        module.fail_json(msg=unexplained)
     try:
         date, _given = _changelog.parse_date(p["date"])
         evr = _version.rpm_evr(p["version"], p["release"])
