@@ -7,9 +7,21 @@
 # No registry is reachable here, so the root filesystems come from debootstrap. Each rootfs
 # tarball is cached under ~/.cache/pkgops-release/images keyed by a hash of this recipe and
 # rebuilt only when the recipe changes; the podman image carries the same hash as a label.
-# Usage: containers/images.sh [debian12|el9 ...]   (default: both)
+# Usage: containers/images.sh [--fresh] [debian12|el9 ...]   (default: both)
+#   --fresh   rebuild from scratch with debootstrap and import, even when the podman image
+#             carries the current hash and a cached tarball exists (tests/fresh.sh uses it)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+fresh=0
+names=()
+for arg in "$@"; do
+  case "$arg" in
+    --fresh) fresh=1 ;;
+    debian12|el9) names+=("$arg") ;;
+    *) printf 'images: unknown argument %s\nusage: %s [--fresh] [debian12|el9 ...]\n' "$arg" "$0" >&2; exit 2 ;;
+  esac
+done
+[ "${#names[@]}" -gt 0 ] || names=(debian12 el9)
 export CONTAINERS_CONF="${CONTAINERS_CONF:-$here/containers.conf}"
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pkgops-release/images"
 mkdir -p "$cache/debs"
@@ -109,13 +121,14 @@ build_one() {  # name
   hash=$(recipe_hash "$name")
   image="localhost/pkgops-$name"
   tarball="$cache/pkgops-$name-$hash.tar"
-  if [ "$(podman image inspect --format '{{ index .Labels "pkgops.recipe" }}' "$image" 2>/dev/null || true)" = "$hash" ]; then
+  if [ "$fresh" -eq 0 ] && [ "$(podman image inspect --format '{{ index .Labels "pkgops.recipe" }}' "$image" 2>/dev/null || true)" = "$hash" ]; then
     log "$image is current ($hash)"
     return
   fi
-  if [ ! -f "$tarball" ]; then
-    log "building the $name root filesystem with debootstrap (a few minutes, once)"
-    local rootfs
+  if [ "$fresh" -eq 1 ] || [ ! -f "$tarball" ]; then
+    local rootfs why="a few minutes, once"
+    [ "$fresh" -eq 0 ] || why="--fresh"
+    log "building the $name root filesystem with debootstrap ($why)"
     rootfs=$(mktemp -d "$cache/rootfs-$name.XXXXXX")
     # shellcheck disable=SC2064
     trap "rm -rf '$rootfs'" RETURN
@@ -134,6 +147,12 @@ build_one() {  # name
     --change 'ENV container=podman' --change "LABEL pkgops.recipe=$hash" "$tarball" "$image" >/dev/null
 }
 
-names=("$@")
-[ "${#names[@]}" -gt 0 ] || names=(debian12 el9)
+remove_untagged() {  # earlier builds that lost their name to a newer import and that no container uses
+  local id
+  for id in $(podman image ls --quiet --filter dangling=true --filter label=pkgops.recipe 2>/dev/null | sort -u); do
+    podman image rm "$id" >/dev/null 2>&1 || true  # refused while a container uses it
+  done
+}
+
 for n in "${names[@]}"; do build_one "$n"; done
+remove_untagged

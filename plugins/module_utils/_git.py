@@ -12,8 +12,15 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import shutil
 import subprocess
 import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils import _version
+
+# The trailer git_release writes into a release commit: it names the version of an untagged release
+# commit (a release stopped between its commit and its tag), so that the release can be resumed.
+TRAILER = "Release-Version"
 
 
 class GitError(ValueError):
@@ -62,19 +69,94 @@ def checkout(path):
     return Checkout(path, top, head.stdout.strip() if head.returncode == 0 else None, dirty)
 
 
-def check(path, tag, allow_dirty=False):
-    """Refuse to start a release: a dirty tree (unless allowed), a tag already on another commit."""
+def _same_bytes(a, b):
+    try:
+        with open(a, "rb") as one, open(b, "rb") as two:
+            return one.read() == two.read()
+    except OSError:
+        return False
+
+
+def own_edits(co, expected):
+    """The dirty files that hold, byte for byte, what the release writes on top of HEAD.
+
+    ``expected`` is a directory holding the project as it is at HEAD with the release's own edits
+    applied (its version and changelog entries): a file there identical to the working tree's was
+    changed by this release (an earlier, stopped run of it) and by nothing else."""
+    if not expected:
+        return []
+    return [f for f in co.dirty if _same_bytes(f, os.path.join(expected, os.path.relpath(f, co.path)))]
+
+
+def check(path, tag, allow_dirty=False, expected=None):
+    """Refuse to start a release: a dirty tree (unless allowed), a tag already on another commit.
+
+    Files that differ from HEAD only by this release's own edits (see ``own_edits``) are not dirty:
+    a release that stopped half-way is resumed by running it again."""
     co = checkout(path)
     if co is None:
         return None
-    if co.dirty and not allow_dirty:
+    own = own_edits(co, expected)
+    others = [f for f in co.dirty if f not in own]
+    if others and not allow_dirty:
         raise GitError("%s: uncommitted changes in %s; commit or stash them, or allow a dirty tree"
-                       % (path, ", ".join(os.path.relpath(f, co.path) for f in co.dirty)))
+                       % (path, ", ".join(os.path.relpath(f, co.path) for f in others)))
     on = co.tagged(tag)
     if on is not None and on != co.head:
         raise GitError("%s: %s is already tagged on commit %s, not on HEAD (%s); release another version"
                        % (path, tag, on[:12], (co.head or "no commit")[:12]))
     return co
+
+
+def scratch_dir(co):
+    """A directory of the checkout's own for the release's scratch copy (inside the git directory)."""
+    git_dir = _git(co.top, "rev-parse", "--absolute-git-dir").stdout.strip()
+    return os.path.join(git_dir, "pkgops-release", "head")
+
+
+def export_head(co, dest):
+    """Write the project's files as they are at HEAD into the directory ``dest``, replacing what it held."""
+    rel = os.path.relpath(co.path, co.top)
+    archive = subprocess.run(["git", "-C", co.top, "archive", "--format=tar", "HEAD" + ("" if rel == "." else ":" + rel)],
+                             capture_output=True, check=False, env=dict(os.environ, LC_ALL="C"))
+    if archive.returncode != 0:
+        raise GitError("%s: git archive HEAD failed: %s" % (co.path, archive.stderr.decode(errors="replace").strip()))
+    shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest)
+    untar = subprocess.run(["tar", "-x", "--no-same-owner", "-C", dest], input=archive.stdout, capture_output=True,
+                           check=False)
+    if untar.returncode != 0:
+        raise GitError("%s: unpacking HEAD into %s failed: %s" % (co.path, dest, untar.stderr.decode(errors="replace").strip()))
+
+
+@dataclasses.dataclass
+class Base:
+    """Where a bumped version starts from, in a checkout."""
+    head: t.Optional[str]   # the release HEAD is: its release tag, or the trailer of an untagged release commit
+    last: t.Optional[str]   # the newest release tag among HEAD's ancestors
+
+
+def _tag_versions(co, prefix, *args):
+    out = _git(co.top, "tag", "--list", prefix + "*", *args).stdout.split()
+    found = []
+    for tag in out:
+        try:
+            found.append((_version.parse(tag[len(prefix):]), tag[len(prefix):]))
+        except _version.VersionError:
+            continue  # a tag that only looks like a release tag
+    return [v for _key, v in sorted(found)]
+
+
+def release_base(co, prefix="v"):
+    """The release at HEAD (if HEAD is one) and the newest release before it, from tags and trailers."""
+    if co.head is None:
+        return Base(None, None)
+    on_head = _tag_versions(co, prefix, "--points-at", "HEAD")
+    if not on_head:
+        trailer = _git(co.top, "log", "-1", "--format=%(trailers:key=" + TRAILER + ",valueonly)", "HEAD").stdout.strip()
+        on_head = [trailer] if trailer and trailer.split()[0] == trailer else []
+    merged = _tag_versions(co, prefix, "--merged", "HEAD")
+    return Base(on_head[-1] if on_head else None, merged[-1] if merged else None)
 
 
 @dataclasses.dataclass
@@ -108,12 +190,16 @@ def identity_env(path, identity):
             "GIT_COMMITTER_EMAIL": email}
 
 
-def finish(co, tag, todo, message, identity=None):
-    """Commit the release's files (only those) and make the annotated tag; returns the tagged commit."""
+def finish(co, tag, todo, message, identity=None, version=None):
+    """Commit the release's files (only those) and make the annotated tag; returns the tagged commit.
+
+    The commit carries the trailer ``Release-Version: VERSION``, so a release stopped before its tag is
+    recognised as such when it is run again (see ``release_base``)."""
     env = identity_env(co.top, identity)
     if todo.commit:
+        trailer = ["--trailer", "%s: %s" % (TRAILER, version)] if version else []
         _git(co.top, "add", "--", *todo.commit, env=env)
-        _git(co.top, "commit", "-q", "-m", message, "--only", "--", *todo.commit, env=env)
+        _git(co.top, "commit", "-q", "-m", message, *trailer, "--only", "--", *todo.commit, env=env)
     if todo.tag:
         _git(co.top, "tag", "-a", "-m", message, tag, "HEAD", env=env)
     return _git(co.top, "rev-parse", "HEAD").stdout.strip()

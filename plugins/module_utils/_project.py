@@ -21,7 +21,7 @@ import os
 import tempfile
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _version
+from ansible_collections.pkgops.release.plugins.module_utils import _git, _version
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources
 
 
@@ -222,6 +222,14 @@ def declaration(root):
                        "(pyproject.toml, setup.cfg, setup.py, a __version__ attribute or a version file)." % root)
 
 
+def declared_path(root):
+    """The file that declares the version, or None when it is not declared in a writable place."""
+    try:
+        return os.path.join(root, declaration(root).path)
+    except ProjectError:
+        return None
+
+
 def _replace_literal(path, source, name, new):
     """Replace the string literal assigned to ``name`` (or passed as keyword ``name``)."""
     try:
@@ -302,10 +310,38 @@ def target_version(current, bump=None, version=None):
     return current
 
 
+def bump_version(root, current, bump, prefix="v"):
+    """(new version, what it was bumped from) for ``bump`` of the project at ``root``.
+
+    Outside git, the declared version ``current`` is bumped. In a git checkout the bump starts from the
+    last release - the newest release tag (``prefix`` + version) among HEAD's ancestors, or, before the
+    first tag, the version declared at HEAD - and a HEAD that is a release (tagged, or the release commit
+    of a release stopped before its tag) is that release. So running a bumped release again, after it
+    failed half-way or after it finished, gives the same version instead of bumping twice."""
+    co = _git.checkout(root)
+    if co is None or co.head is None:
+        return _version.bump(current, bump), "the declared version %s" % current
+    base = _git.release_base(co, prefix)
+    if base.head:
+        return base.head, "the release at HEAD, %s" % base.head
+    if base.last:
+        start, source = base.last, "the last release tag %s%s" % (prefix, base.last)
+    else:
+        with tempfile.TemporaryDirectory(prefix="pkgops-head-") as tmp:
+            _git.export_head(co, tmp)
+            start = read(tmp)[1]
+        source = "the version declared at HEAD, %s" % start
+    new = _version.bump(start, bump)
+    if _version.parse(new) < _version.parse(current):
+        raise ProjectError("Bumping %s (%s) gives %s, lower than the version %s declared in '%s': set the version "
+                           "instead of bumping." % (start, source, new, current, root))
+    return new, source
+
+
 def canonical_name(name):
     from packaging.utils import canonicalize_name
 
     return str(canonicalize_name(name))
 
 
-__all__: t.List[str] = ["ProjectError", "Metadata", "metadata", "read", "declaration", "plan_write", "verify_edit", "target_version"]
+__all__: t.List[str] = ["ProjectError", "Metadata", "metadata", "read", "declaration", "plan_write", "verify_edit", "target_version", "bump_version"]

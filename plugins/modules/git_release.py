@@ -13,11 +13,16 @@ version_added: 0.1.0
 description:
   - With O(state=checked), before a release writes anything, refuses a project whose tracked files have
     uncommitted changes (unless O(allow_dirty=true)) and a version whose tag already names another commit
-    than C(HEAD). Untracked files do not count as changes.
+    than C(HEAD). Untracked files do not count as changes, and neither do files that hold, byte for byte,
+    what the release itself writes on top of C(HEAD) (O(expected)), so a release that stopped half-way is
+    resumed by running it again.
+  - With O(state=exported), writes the project's files as they are at C(HEAD) into O(dest) (the project
+    itself is not touched); the release applies its own edits there to make O(expected).
   - With O(state=tagged), after every step of the release has succeeded, commits the release's own files
     (O(files) - the version file and the changelogs; other changes in the tree stay as they are) and puts
     the annotated tag O(tag_prefix)O(version) on that commit. A re-run whose tag is on C(HEAD) and whose
-    files are committed changes nothing.
+    files are committed changes nothing. The commit carries a C(Release-Version) trailer naming the version, by
+    which a release stopped between its commit and its tag is known when it is run again.
   - A project that is not in a git work tree (or that its work tree ignores, such as a copy in a build
     directory) is left alone and reported with RV(git=false).
 author: pkgops.release developers (@pkgops)
@@ -40,14 +45,27 @@ options:
     type: str
     required: true
   state:
-    description: V(checked) guards the start of a release; V(tagged) commits and tags its end.
+    description: V(checked) guards the start of a release; V(exported) writes C(HEAD)'s files to O(dest);
+      V(tagged) commits and tags its end.
     type: str
-    choices: [checked, tagged]
+    choices: [checked, exported, tagged]
     default: checked
   allow_dirty:
     description: Release even though tracked files have uncommitted changes (V(checked)).
     type: bool
     default: false
+  expected:
+    description:
+      - A directory holding the project as the release makes it from C(HEAD) (V(checked)) - C(HEAD)'s files
+        (O(state=exported)) with the release's version and changelog entries written into them. A tracked file
+        with uncommitted changes that is identical to its copy there is the release's own edit, not a change.
+    type: path
+  dest:
+    description:
+      - The directory to write C(HEAD)'s files into (V(exported)); whatever it holds is replaced.
+      - By default C(pkgops-release/head) in the checkout's git directory, so that a run that is killed leaves
+        nothing in the project or elsewhere that a later run does not replace.
+    type: path
   files:
     description: The files the release wrote, to commit (V(tagged)).
     type: list
@@ -101,11 +119,16 @@ commit:
   type: str
   sample: 3e1f0c2d9b8a...
 dirty:
-  description: Tracked files under the project with uncommitted changes, before this task.
+  description: Tracked files under the project with uncommitted changes, before this task (the release's own edits included).
   returned: when RV(git) is true
   type: list
   elements: str
   sample: []
+dest:
+  description: Where O(state=exported) wrote C(HEAD)'s files.
+  returned: when O(state=exported) and RV(git) is true
+  type: str
+  sample: /src/hello-world/.git/pkgops-release/head
 committed:
   description: The release files committed (or that would be) by O(state=tagged).
   returned: when RV(git) is true
@@ -124,12 +147,14 @@ def main():
         argument_spec=dict(
             path=dict(type="path", required=True),
             version=dict(type="str", required=True),
-            state=dict(type="str", choices=["checked", "tagged"], default="checked"),
+            state=dict(type="str", choices=["checked", "exported", "tagged"], default="checked"),
             allow_dirty=dict(type="bool", default=False),
             files=dict(type="list", elements="path", default=[]),
             tag_prefix=dict(type="str", default="v"),
             commit_message=dict(type="str", default=""),
             identity=dict(type="str"),
+            expected=dict(type="path"),
+            dest=dict(type="path"),
         ),
         supports_check_mode=True,
     )
@@ -140,9 +165,17 @@ def main():
         module.fail_json(msg="git is not installed on the build host", **result)
     try:
         if p["state"] == "checked":
-            co = _git.check(p["path"], tag, p["allow_dirty"])
+            co = _git.check(p["path"], tag, p["allow_dirty"], p["expected"])
             if co is not None:
                 result.update(git=True, commit=co.head, dirty=co.dirty, committed=[])
+            module.exit_json(**result)
+        if p["state"] == "exported":
+            co = _git.checkout(p["path"])
+            if co is not None and co.head is not None:
+                # a scratch copy for the release's own use, not a change of the project: made in check mode too
+                dest = p["dest"] or _git.scratch_dir(co)
+                _git.export_head(co, dest)
+                result.update(git=True, commit=co.head, dirty=co.dirty, committed=[], dest=dest)
             module.exit_json(**result)
         co = _git.checkout(p["path"])
         if co is None:
@@ -155,7 +188,8 @@ def main():
                                   after="".join("commit %s\n" % f for f in todo.commit)
                                   + ("tag %s\n" % tag if todo.tag else ""))
         if result["changed"] and not module.check_mode:
-            result["commit"] = _git.finish(co, tag, todo, p["commit_message"] or "Release %s" % p["version"], p["identity"])
+            result["commit"] = _git.finish(co, tag, todo, p["commit_message"] or "Release %s" % p["version"], p["identity"],
+                                           p["version"])
     except _git.GitError as exc:
         module.fail_json(msg=str(exc), **result)
     module.exit_json(**result)

@@ -40,7 +40,16 @@ options:
         V(post), V(dev); V(release) drops the pre-release or dev part. For example V(minor,rc) turns C(1.2.3) into
         C(1.3.0rc1).
       - A bump whose result does not sort after the current version fails.
+      - In a git checkout the bump starts from the last release, not from the version in the working tree -
+        the newest tag O(tag_prefix)VERSION among C(HEAD)'s ancestors, or before the first such tag the version
+        declared in C(HEAD)'s commit - and when C(HEAD) is itself a release (it carries its tag, or it is the
+        release commit of M(pkgops.release.git_release) not tagged yet) the version is that release's. So a
+        bumped release that is run again, after a failure or after it finished, keeps its version.
     type: str
+  tag_prefix:
+    description: Release tags are this prefix followed by the version (as in M(pkgops.release.git_release)).
+    type: str
+    default: v
   version:
     description:
       - Set this version. Setting the current version changes nothing.
@@ -54,7 +63,8 @@ options:
     type: str
     default: "1"
 notes:
-  - O(bump) is not idempotent by nature - each run bumps again. Pin the release with O(version) in playbooks that re-run.
+  - Outside a git checkout O(bump) is not idempotent - each run bumps again. Pin the release with O(version)
+    in playbooks that re-run there.
 """
 
 EXAMPLES = r"""
@@ -110,9 +120,17 @@ read_from:
   returned: always
   type: str
   sample: pyproject.toml
+bumped_from:
+  description: What a O(bump) started from - the declared version, the last release tag, or the release at C(HEAD).
+  returned: when O(bump) is given
+  type: str
+  sample: the last release tag v1.1.0
 declared_in:
-  description: The file the version was written to; only when a new version was asked for.
-  returned: when the version changes
+  description:
+    - The file the version is declared in, which a new version is written to; also when it holds the asked-for
+      version already (a release that is run again commits it).
+    - Not returned for a version that cannot be written back (see the module's description) and that needs no change.
+  returned: when O(bump) or O(version) is given
   type: str
   sample: /src/hello-world/pyproject.toml
 """
@@ -121,7 +139,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.pkgops.release.plugins.module_utils import _files, _project, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _files, _git, _project, _version
 
 try:
     import packaging  # noqa: F401, pylint: disable=unused-import
@@ -139,6 +157,7 @@ def main():
             version=dict(type="str"),
             deb_revision=dict(type="str", default="1"),
             rpm_release=dict(type="str", default="1"),
+            tag_prefix=dict(type="str", default="v"),
         ),
         mutually_exclusive=[("bump", "version")],
         supports_check_mode=True,
@@ -149,10 +168,16 @@ def main():
     result = dict(changed=False)
     try:
         name, current, read_from = _project.read(p["path"])
-        new = _project.target_version(current, bump=p["bump"], version=p["version"])
+        if p["bump"]:
+            new, result["bumped_from"] = _project.bump_version(p["path"], current, p["bump"], p["tag_prefix"])
+        else:
+            new = _project.target_version(current, version=p["version"])
         result.update(name=name, normalized_name=_project.canonical_name(name), previous_version=current,
                       version=new, read_from=read_from, deb_version=_version.deb_version(new, p["deb_revision"]),
                       rpm=_version.rpm_evr(new, p["rpm_release"]).as_dict())
+        declared = _project.declared_path(p["path"]) if (p["bump"] or p["version"]) else None
+        if declared:  # the version's file, also when it holds that version already (a resumed release)
+            result["declared_in"] = declared
         if _version.parse(new) != _version.parse(current):
             edit = _project.plan_write(p["path"], new)
             _files.check_writable(edit.path)
@@ -162,7 +187,7 @@ def main():
                 result["diff"] = _files.diff(edit.path, edit.before, edit.after)
             if not module.check_mode:
                 _files.write_atomic(module, edit.path, edit.after)
-    except (_project.ProjectError, _version.VersionError, _files.FileError) as exc:
+    except (_project.ProjectError, _version.VersionError, _files.FileError, _git.GitError) as exc:
         module.fail_json(msg=str(exc), **result)
     module.exit_json(**result)
 

@@ -106,3 +106,35 @@ def test_files_outside_the_tree_are_refused(repo, tmp_path):
     (tmp_path / "elsewhere").write_text("z")
     with pytest.raises(g.GitError, match="is outside the git work tree"):
         g.plan(co, "v1.1.0", [str(tmp_path / "elsewhere")])
+
+
+def test_the_releases_own_edits_are_not_dirty(repo, tmp_path):
+    co = g.checkout(str(repo))
+    expected = tmp_path / "expected"
+    g.export_head(co, str(expected))
+    assert (expected / "pyproject.toml").read_text() == 'version = "1.0.0"\n'
+    release_files(expected)      # what the release writes on top of HEAD
+    release_files(repo)          # an earlier run of it wrote the same
+    assert g.check(str(repo), "v1.1.0", expected=str(expected)).dirty == [str(repo / "CHANGELOG.rst"),
+                                                                          str(repo / "pyproject.toml")]
+    (repo / "CHANGELOG.rst").write_text("1.1.0\nhand-edited\n1.0.0\n")  # anything else still is dirty
+    with pytest.raises(g.GitError, match=r"uncommitted changes in CHANGELOG.rst; commit"):
+        g.check(str(repo), "v1.1.0", expected=str(expected))
+
+
+def test_release_base_from_tags_and_the_release_commit_trailer(repo):
+    co = g.checkout(str(repo))
+    assert g.release_base(co) == g.Base(None, None)
+    git(repo, "tag", "-a", "-m", "x", "v1.0.0")
+    git(repo, "tag", "-a", "-m", "x", "vnot-a-version")
+    assert g.release_base(g.checkout(str(repo))) == g.Base("1.0.0", "1.0.0")
+    (repo / "other.txt").write_text("x\n")
+    git(repo, "add", "other.txt")
+    git(repo, "commit", "-q", "-m", "work")
+    assert g.release_base(g.checkout(str(repo))) == g.Base(None, "1.0.0")
+    files = release_files(repo)
+    co = g.checkout(str(repo))
+    g.finish(co, "v1.1.0", g.Plan([os.path.relpath(f, co.top) for f in files], False), "Release 1.1.0", ME, "1.1.0")
+    # a release commit not tagged yet (the release stopped between its commit and its tag) is that release
+    assert g.release_base(g.checkout(str(repo))) == g.Base("1.1.0", "1.0.0")
+    assert "Release-Version: 1.1.0" in git(repo, "log", "-1", "--format=%B")

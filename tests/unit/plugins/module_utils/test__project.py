@@ -115,3 +115,36 @@ def test_target_version():
     assert p.target_version("1.2.3", bump="minor") == "1.3.0"
     assert p.target_version("1.2.3", version="2.0") == "2.0"
     assert p.canonical_name("Demo_Project") == "demo-project"
+
+
+def test_a_bump_in_git_starts_from_the_last_release(tmp_path, monkeypatch):
+    import subprocess
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    for k in ("AUTHOR", "COMMITTER"):
+        monkeypatch.setenv("GIT_%s_NAME" % k, "T")
+        monkeypatch.setenv("GIT_%s_EMAIL" % k, "t@example.com")
+
+    def git(*args):
+        subprocess.run(["git", "-C", str(tmp_path)] + list(args), check=True, capture_output=True)
+
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "1.0.0"\n')
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "start")
+    # before the first tag: the version declared at HEAD, not the working tree's (a stopped bumped release)
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "demo"\nversion = "1.1.0"\n')
+    assert p.bump_version(str(tmp_path), "1.1.0", "minor") == ("1.1.0", "the version declared at HEAD, 1.0.0")
+    git("commit", "-q", "-am", "release")
+    git("tag", "-a", "-m", "r", "v1.1.0")
+    # HEAD is the release: run again, the same version
+    assert p.bump_version(str(tmp_path), "1.1.0", "minor") == ("1.1.0", "the release at HEAD, 1.1.0")
+    (tmp_path / "x.txt").write_text("x\n")
+    git("add", "x.txt")
+    git("commit", "-q", "-m", "work")
+    assert p.bump_version(str(tmp_path), "1.1.0", "minor") == ("1.2.0", "the last release tag v1.1.0")
+    with pytest.raises(p.ProjectError, match=r"gives 1\.2\.0, lower than the version 2\.0\.0 declared in"):
+        p.bump_version(str(tmp_path), "2.0.0", "minor")
+    plain = tmp_path.parent / (tmp_path.name + "-plain")  # outside git: the declared version is bumped
+    plain.mkdir()
+    assert p.bump_version(str(plain), "1.1.0", "minor") == ("1.2.0", "the declared version 1.1.0")
