@@ -47,3 +47,13 @@ attributes:
     description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
     support: none
 """
+
+    # Modules that run commands (through module_utils/_cmd.py): what a failed command adds to the result.
+    COMMANDS = r"""
+options: {}
+notes:
+  - When a command fails, C(msg) names the step, its exit status and what its output says went wrong, and the
+    result also has C(cmd) (the command as a list, secrets replaced by C(********)), C(rc), C(stdout) and
+    C(stderr) (the whole outputs, secrets replaced).
+  - Commands run with the locale C(C.UTF-8); programs are looked up in E(PATH), then C(/usr/sbin) and C(/sbin).
+"""

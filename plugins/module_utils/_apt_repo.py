@@ -35,6 +35,7 @@ import re
 import shutil
 import typing as t
 
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
 
@@ -90,7 +91,6 @@ class Plan:
     component: str = "main"
 
 
-_run = _base.run
 gnupg_home = _base.gnupg_home
 secret_keys = _base.secret_keys
 current = _base.current
@@ -120,8 +120,10 @@ def signer_of(conf_text):
 
 
 def _reprepro(gen, root, *args, what="reprepro"):
-    return _run(["reprepro", "--silent", "--keepunreferencedfiles", "--basedir", gen,
-                 "--outdir", os.path.join(gen, "public"), "--gnupghome", gnupg_home(root)] + list(args), what)
+    """reprepro on the generation ``gen``; its output."""
+    return _cmd.run(["reprepro", "--silent", "--keepunreferencedfiles", "--basedir", gen,
+                     "--outdir", os.path.join(gen, "public"), "--gnupghome", gnupg_home(root)] + list(args),
+                    what=what, error=_base.RepoCommandError).stdout
 
 
 def _paragraphs(text, only):
@@ -186,8 +188,8 @@ def pool_dir(component, source):
 def read_upload(path, component):
     """What a .deb or .dsc puts into the pool."""
     if path.endswith(".deb"):
-        out = _run(["dpkg-deb", "--show", "--showformat", "${Package}\t${Version}\t${source:Package}\n", path],
-                   "Reading '%s'" % path)
+        out = _cmd.run(["dpkg-deb", "--show", "--showformat", "${Package}\t${Version}\t${source:Package}\n", path],
+                       what="Reading '%s'" % path, error=_base.RepoCommandError).stdout
         name, version, source = out.strip().split("\t")
         base = pool_dir(component, source)
         return Upload(path, "deb", source, {"%s/%s" % (base, os.path.basename(path)): sha256_of(path)}, name, version)

@@ -22,11 +22,10 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import subprocess
 import tempfile
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _project, _unit, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _project, _unit, _version
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
 from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact, deliver
 
@@ -59,6 +58,14 @@ NO_ITP = ("# A package for the project's own repositories: there is no ITP bug t
 
 class DebianError(ValueError):
     """Bad input, a failed build or lintian findings; the message names the file or quotes the log."""
+
+
+class DebianCommandError(_cmd.CommandError, DebianError):
+    """A command failed: a DebianError carrying the command's cmd, rc, stdout and stderr."""
+
+
+class DebianBuildError(_pkgspec.BuildFailed, DebianError):
+    """dpkg-buildpackage failed: the message quotes the failing lines of the build log."""
 
 
 @dataclasses.dataclass
@@ -288,11 +295,9 @@ def findings_of(output):
 
 
 def lintian(changes):
-    proc = subprocess.run(["lintian", "--display-info", "--pedantic", "--fail-on", "none", changes],
-                          capture_output=True, text=True, check=False,
-                          env={"PATH": BUILD_PATH, "LC_ALL": "C.UTF-8", "HOME": os.path.dirname(changes)})
-    if proc.returncode != 0:
-        raise DebianError("lintian failed on '%s' (rc %d): %s" % (changes, proc.returncode, proc.stderr.strip()))
+    proc = _cmd.run(["lintian", "--display-info", "--pedantic", "--fail-on", "none", changes],
+                    env={"PATH": BUILD_PATH, "HOME": os.path.dirname(changes)}, inherit_env=False,
+                    what="lintian on '%s'" % changes, error=DebianCommandError)
     return findings_of(proc.stdout)
 
 
@@ -352,13 +357,10 @@ def build(root, outdir, release, opts, lint=True):
         if "quilt" in _source_format(tree):
             tarball_of_tree(os.path.join(tmp, "%s_%s.orig.tar.gz" % (names.source, names.upstream)), tree,
                             os.path.basename(tree), epoch, skip=("debian",))
-        env = {"PATH": BUILD_PATH, "HOME": tmp, "LC_ALL": "C.UTF-8", "SOURCE_DATE_EPOCH": str(epoch),
+        env = {"PATH": BUILD_PATH, "HOME": tmp, "SOURCE_DATE_EPOCH": str(epoch),
                "DEB_BUILD_OPTIONS": os.environ.get("DEB_BUILD_OPTIONS", ""), "PYTHONHASHSEED": "0"}
-        proc = subprocess.run(["dpkg-buildpackage", "-us", "-uc", "--build=full"], cwd=tree, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False)
-        if proc.returncode != 0:
-            raise DebianError("dpkg-buildpackage failed for '%s' (rc %d):\n%s"
-                              % (root, proc.returncode, _pkgspec.failing_lines(proc.stdout)))
+        _cmd.run(["dpkg-buildpackage", "-us", "-uc", "--build=full"], cwd=tree, env=env, inherit_env=False,
+                 merge_stderr=True, what=root, error=DebianBuildError)
         made = sorted(n for n in os.listdir(tmp) if os.path.isfile(os.path.join(tmp, n)))
         changes = [n for n in made if n.endswith(".changes")]
         findings = lintian(os.path.join(tmp, changes[0])) if lint and changes else []
@@ -372,5 +374,5 @@ def build(root, outdir, release, opts, lint=True):
                   _version.deb_version(release.version, release.deb_revision))
 
 
-__all__: t.List[str] = ["DebianError", "Options", "Result", "RECORD", "build", "generate", "naming",
-                        "python_dependency", "findings_of", "blocking", "debian_name"]
+__all__: t.List[str] = ["DebianError", "DebianCommandError", "DebianBuildError", "Options", "Result", "RECORD", "build",
+                        "generate", "naming", "python_dependency", "findings_of", "blocking", "debian_name"]

@@ -13,10 +13,9 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
-import subprocess
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _version
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _version
 
 # The trailer git_release writes into a release commit: it names the version of an untagged release
 # commit (a release stopped between its commit and its tag), so that the release can be resumed.
@@ -27,12 +26,14 @@ class GitError(ValueError):
     pass
 
 
-def _git(path, *args, env=None, check=True):
-    proc = subprocess.run(["git", "-C", path] + list(args), capture_output=True, text=True, check=False,
-                          env=dict(os.environ, LC_ALL="C", **(env or {})))
-    if check and proc.returncode != 0:
-        raise GitError("%s: git %s failed: %s" % (path, " ".join(args), (proc.stderr or proc.stdout).strip()))
-    return proc
+class GitCommandError(_cmd.CommandError, GitError):
+    """A git command failed: a GitError carrying the command's cmd, rc, stdout and stderr."""
+
+
+def _git(path, *args, env=None, check=True, record=None):
+    """``git -C path ARGS``; a failure names the directory and the subcommand."""
+    return _cmd.run(["git", "-C", path] + list(args), env=env, check=check, record=record,
+                    what="%s: git %s" % (path, args[0]), error=GitCommandError)
 
 
 def _changed(path, *args):
@@ -117,16 +118,12 @@ def scratch_dir(co):
 def export_head(co, dest):
     """Write the project's files as they are at HEAD into the directory ``dest``, replacing what it held."""
     rel = os.path.relpath(co.path, co.top)
-    archive = subprocess.run(["git", "-C", co.top, "archive", "--format=tar", "HEAD" + ("" if rel == "." else ":" + rel)],
-                             capture_output=True, check=False, env=dict(os.environ, LC_ALL="C"))
-    if archive.returncode != 0:
-        raise GitError("%s: git archive HEAD failed: %s" % (co.path, archive.stderr.decode(errors="replace").strip()))
+    archive = _cmd.run(["git", "-C", co.top, "archive", "--format=tar", "HEAD" + ("" if rel == "." else ":" + rel)],
+                       text=False, what="%s: git archive HEAD" % co.path, error=GitCommandError)
     shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest)
-    untar = subprocess.run(["tar", "-x", "--no-same-owner", "-C", dest], input=archive.stdout, capture_output=True,
-                           check=False)
-    if untar.returncode != 0:
-        raise GitError("%s: unpacking HEAD into %s failed: %s" % (co.path, dest, untar.stderr.decode(errors="replace").strip()))
+    _cmd.run(["tar", "-x", "--no-same-owner", "-C", dest], input=archive.stdout, text=False,
+             what="%s: unpacking HEAD into %s" % (co.path, dest), error=GitCommandError)
 
 
 @dataclasses.dataclass
@@ -190,16 +187,19 @@ def identity_env(path, identity):
             "GIT_COMMITTER_EMAIL": email}
 
 
-def finish(co, tag, todo, message, identity=None, version=None):
+def finish(co, tag, todo, message, identity=None, version=None, record=None):
     """Commit the release's files (only those) and make the annotated tag; returns the tagged commit.
 
     The commit carries the trailer ``Release-Version: VERSION``, so a release stopped before its tag is
-    recognised as such when it is run again (see ``release_base``)."""
+    recognised as such when it is run again (see ``release_base``). The commands that change the
+    repository go to ``record`` (a ``_cmd.Recorder``; a dry one runs none of them: check mode)."""
     env = identity_env(co.top, identity)
     if todo.commit:
         trailer = ["--trailer", "%s: %s" % (TRAILER, version)] if version else []
-        _git(co.top, "add", "--", *todo.commit, env=env)
-        _git(co.top, "commit", "-q", "-m", message, *trailer, "--only", "--", *todo.commit, env=env)
+        _git(co.top, "add", "--", *todo.commit, env=env, record=record)
+        _git(co.top, "commit", "-q", "-m", message, *trailer, "--only", "--", *todo.commit, env=env, record=record)
     if todo.tag:
-        _git(co.top, "tag", "-a", "-m", message, tag, "HEAD", env=env)
+        _git(co.top, "tag", "-a", "-m", message, tag, "HEAD", env=env, record=record)
+    if getattr(record, "dry", False):
+        return co.head  # nothing was committed: the commit the release would follow
     return _git(co.top, "rev-parse", "HEAD").stdout.strip()

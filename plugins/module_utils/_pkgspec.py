@@ -18,7 +18,7 @@ import re
 import textwrap
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _unit
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _unit
 
 LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.rst", "LICENSE.md", "COPYING", "COPYING.txt")
 
@@ -145,5 +145,15 @@ def failing_lines(log, limit=15):
     return "\n".join((picked or lines)[-limit:])
 
 
-__all__: t.List[str] = ["PackagingError", "failing_lines", "Naming", "LICENSE_FILES", "package_name", "man_pages", "import_names",
-                        "synopsis", "description_paragraphs", "naming"]
+class BuildFailed(_cmd.CommandError):
+    """A package build (run with ``merge_stderr``, ``what`` the project's directory) failed: the message
+    quotes the lines of its log that say why; ``stdout`` holds the whole log."""
+
+    def describe(self):
+        if self.rc is None:
+            return super().describe()
+        return "%s failed for '%s' (rc %d):\n%s" % (self.binary, self.what, self.rc, failing_lines(self.stdout))
+
+
+__all__: t.List[str] = ["PackagingError", "BuildFailed", "failing_lines", "Naming", "LICENSE_FILES", "package_name",
+                        "man_pages", "import_names", "synopsis", "description_paragraphs", "naming"]

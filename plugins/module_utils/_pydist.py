@@ -17,12 +17,12 @@ project is not built again.
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import tarfile
 import tempfile
 import typing as t
 
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, write_tarball
 from ansible_collections.pkgops.release.plugins.module_utils._record import deliver
 
@@ -33,6 +33,15 @@ class DistError(ValueError):
     """The build or the check failed; the message quotes the tool's output."""
 
 
+class DistCommandError(_cmd.CommandError, DistError):
+    """build or twine failed: the message quotes the command and the last lines of its output."""
+
+    def describe(self):
+        if self.rc is None:
+            return super().describe()
+        return "%s failed (rc %d): %s\n%s" % (self.what, self.rc, " ".join(self.cmd), self.tail(15))
+
+
 def normalize_sdist(path, epoch):
     """Rewrite an sdist tarball deterministically (order, times, owners, gzip header)."""
     with tarfile.open(path, "r:gz") as src:
@@ -40,33 +49,25 @@ def normalize_sdist(path, epoch):
     write_tarball(path, members, epoch)
 
 
-def _run(argv, env, what):
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-15:])
-        raise DistError("%s failed (rc %d): %s\n%s" % (what, proc.returncode, " ".join(argv), tail))
-    return proc
-
-
 def build(root, outdir, epoch, python=None):
     """Build sdist and wheel of ``root`` into ``outdir``; returns the artifacts."""
     python = python or sys.executable
-    env = dict(os.environ, SOURCE_DATE_EPOCH=str(epoch), PYTHONHASHSEED="0")
+    env = {"SOURCE_DATE_EPOCH": str(epoch), "PYTHONHASHSEED": "0"}
     with tempfile.TemporaryDirectory(prefix="pkgops-dist-") as tmp:
         copy, out = os.path.join(tmp, "src"), os.path.join(tmp, "out")
         copy_sources(root, copy)
         for dirpath, dirs, files in os.walk(copy):
             for name in dirs + files:
                 os.utime(os.path.join(dirpath, name), (epoch, epoch))
-        _run([python, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", out, copy], env,
-             "Building the sdist and wheel of '%s'" % root)
+        _cmd.run([python, "-m", "build", "--no-isolation", "--sdist", "--wheel", "--outdir", out, copy], env=env,
+                 what="Building the sdist and wheel of '%s'" % root, error=DistCommandError)
         built = sorted(os.listdir(out))
         for name in built:
             if name.endswith(".tar.gz"):
                 normalize_sdist(os.path.join(out, name), epoch)
-        _run([python, "-m", "twine", "check", "--strict"] + [os.path.join(out, n) for n in built], env,
-             "twine check of the distributions of '%s'" % root)
+        _cmd.run([python, "-m", "twine", "check", "--strict"] + [os.path.join(out, n) for n in built], env=env,
+                 what="twine check of the distributions of '%s'" % root, error=DistCommandError)
         return deliver([os.path.join(out, n) for n in built], outdir)
 
 
-__all__: t.List[str] = ["DistError", "RECORD", "build"]
+__all__: t.List[str] = ["DistError", "DistCommandError", "RECORD", "build"]

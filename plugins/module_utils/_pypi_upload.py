@@ -20,12 +20,12 @@ import dataclasses
 import html.parser
 import json
 import os
-import subprocess
 import typing as t
 import urllib.error
 import urllib.parse
 import urllib.request
 
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils._pypi_index import PypiIndexError, read_dist
 
 # The server is on the host or a private network: proxies from the environment do not apply.
@@ -34,6 +34,10 @@ _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 class UploadError(ValueError):
     """A conflict, a refused login or a failed upload; the message never holds a password."""
+
+
+class UploadCommandError(_cmd.CommandError, UploadError):
+    """twine failed: an UploadError carrying its cmd, rc, stdout and stderr (the password masked)."""
 
 
 @dataclasses.dataclass
@@ -112,23 +116,13 @@ def plan(files, simple_url):
     return Plan(add, unchanged)
 
 
-def upload(files, url, username, password, twine="twine"):
-    """twine upload of ``files`` to ``url``; credentials through the environment only."""
-    env = dict(os.environ, TWINE_USERNAME=username, TWINE_PASSWORD=password, TWINE_NON_INTERACTIVE="1",
-               NO_COLOR="1")
-    for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY"):
-        env.pop(name, None)
-    argv = [twine, "upload", "--disable-progress-bar", "--repository-url", url] + list(files)
-    try:
-        proc = subprocess.run(argv, env=env, capture_output=True, text=True, check=False)
-    except OSError as exc:
-        raise UploadError("Cannot run twine '%s': %s" % (twine, exc))
-    if proc.returncode != 0:
-        out = (proc.stdout + proc.stderr).strip()
-        if password:
-            out = out.replace(password, "********")
-        tail = "\n".join(out.splitlines()[-12:])
-        raise UploadError("twine upload to %s failed (rc %d):\n%s" % (url, proc.returncode, tail))
+def upload(files, url, username, password, twine="twine", record=None):
+    """twine upload of ``files`` to ``url``; credentials through the environment only (and masked in
+    what a failure reports). ``record``: a ``_cmd.Recorder`` (a dry one uploads nothing: check mode)."""
+    env = {"TWINE_USERNAME": username, "TWINE_PASSWORD": password, "TWINE_NON_INTERACTIVE": "1", "NO_COLOR": "1"}
+    env.update(dict.fromkeys(("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY")))  # None: removed
+    _cmd.run([twine, "upload", "--disable-progress-bar", "--repository-url", url] + list(files), env=env,
+             secrets=(password,), record=record, what="twine upload to %s" % url, error=UploadCommandError)
 
 
 # --- devpi accounts ----------------------------------------------------------------------------
@@ -176,4 +170,5 @@ def devpi_account(base, root_password, user, password, index, check_mode=False):
     return changed
 
 
-__all__: t.List[str] = ["UploadError", "Plan", "plan", "upload", "files_on_server", "devpi_account"]
+__all__: t.List[str] = ["UploadError", "UploadCommandError", "Plan", "plan", "upload", "files_on_server",
+                        "devpi_account"]

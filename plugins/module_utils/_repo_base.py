@@ -23,10 +23,11 @@ import contextlib
 import fcntl
 import os
 import re
-import subprocess
 import tempfile
 import time
 import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 
 KEY_TYPES = {"ed25519": ("ed25519", 22, 255), "rsa3072": ("rsa3072", 1, 3072), "rsa4096": ("rsa4096", 1, 4096)}
 GPG_CONF = ("# Written by pkgops.release: signatures use SHA-512, never SHA-1.\n"
@@ -38,12 +39,8 @@ class RepoError(ValueError):
     """Bad input or a refused change; the message names the file or the repository."""
 
 
-def run(argv, what, env=None, cwd=None):
-    proc = subprocess.run(argv, capture_output=True, text=True, check=False, env=env, cwd=cwd)
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-12:])
-        raise RepoError("%s failed (rc %d): %s" % (what, proc.returncode, tail))
-    return proc.stdout
+class RepoCommandError(_cmd.CommandError, RepoError):
+    """A command of a change failed: a RepoError carrying the command's cmd, rc, stdout and stderr."""
 
 
 # --- keys -------------------------------------------------------------------------------------
@@ -52,9 +49,10 @@ def gnupg_home(root):
     return os.path.join(root, "gnupg")
 
 
-def gpg(root, *args, what="gpg"):
-    env = dict(os.environ, GNUPGHOME=gnupg_home(root), LC_ALL="C")
-    return run(["gpg", "--batch", "--no-tty", "--with-colons"] + list(args), what, env=env)
+def gpg(root, *args, what="gpg", text=True):
+    """gpg in the repository's home; its output."""
+    return _cmd.run(["gpg", "--batch", "--no-tty", "--with-colons"] + list(args), env={"GNUPGHOME": gnupg_home(root)},
+                    text=text, what=what, error=RepoCommandError).stdout
 
 
 def secret_keys(root):
@@ -134,16 +132,14 @@ def export_key(root, fpr, armored_path, binary_path=None):
     with open(armored_path, "w", encoding="utf-8") as handle:
         handle.write(gpg(root, "--armor", "--export", fpr, what="Exporting the public key"))
     if binary_path:
-        binary = subprocess.run(["gpg", "--batch", "--export", fpr], capture_output=True, check=True,
-                                env=dict(os.environ, GNUPGHOME=gnupg_home(root))).stdout
+        binary = gpg(root, "--export", fpr, what="Exporting the public key", text=False)
         with open(binary_path, "wb") as handle:
             handle.write(binary)
 
 
 def verify_signature(keyring, files, fpr, cwd, what):
     """gpgv of ``files`` (a signed file, or signature then data) against ``keyring``: made by ``fpr``."""
-    proc = subprocess.run(["gpgv", "--status-fd", "1", "--keyring", keyring] + list(files), cwd=cwd,
-                          capture_output=True, text=True, check=False)
+    proc = _cmd.run(["gpgv", "--status-fd", "1", "--keyring", keyring] + list(files), cwd=cwd, check=False)
     valid = re.findall(r"^\[GNUPG:\] VALIDSIG (\S+)", proc.stdout, re.M)
     if proc.returncode != 0 or fpr not in valid:
         raise RepoError("The signature %s does not verify with key %s: %s" % (what, fpr, proc.stderr.strip()))
@@ -183,7 +179,7 @@ def new_generation(root):
 
 
 def remove_tree(path):
-    subprocess.run(["rm", "-rf", "--one-file-system", path], check=False)
+    _cmd.run(["rm", "-rf", "--one-file-system", path], check=False)
 
 
 def clean_stale(root, keep):
@@ -246,6 +242,6 @@ def finish_gc(root, known, area):
     os.unlink(path)
 
 
-__all__: t.List[str] = ["RepoError", "KEY_TYPES", "run", "gnupg_home", "gpg", "secret_keys", "choose_key",
+__all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key",
                         "generate_key", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
                         "new_generation", "clean_stale", "switch", "write_gc", "collect", "finish_gc"]

@@ -27,12 +27,11 @@ import glob
 import os
 import re
 import shutil
-import subprocess
 import sys
 import textwrap
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _project, _unit, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _project, _unit, _version
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
 from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact, deliver
 
@@ -127,6 +126,14 @@ RPMLINT_TOML = textwrap.dedent("""\
 
 class RpmError(ValueError):
     """Bad input, a failed build or rpmlint findings; the message names the file or quotes the log."""
+
+
+class RpmCommandError(_cmd.CommandError, RpmError):
+    """A command failed: an RpmError carrying the command's cmd, rc, stdout and stderr."""
+
+
+class RpmBuildError(_pkgspec.BuildFailed, RpmError):
+    """rpmbuild failed: the message quotes the failing lines of the build log."""
 
 
 @dataclasses.dataclass
@@ -272,19 +279,16 @@ def rpmlint(paths, workdir, macros=""):
         handle.write(macros)
     # the rpmlint beside this Python (a venv's: rpmlint 2.10) before the one on PATH
     beside = os.path.join(os.path.dirname(sys.executable), "rpmlint")
-    rpmlint_bin = beside if os.path.exists(beside) else shutil.which("rpmlint")
-    if not rpmlint_bin:
-        raise RpmError("rpmlint is not installed beside %s nor on PATH." % sys.executable)
-    proc = subprocess.run([rpmlint_bin, "--config", config] + list(paths), capture_output=True, text=True,
-                          check=False, env=dict(os.environ, LC_ALL="C.UTF-8", HOME=home))
+    proc = _cmd.run([beside if os.path.exists(beside) else "rpmlint", "--config", config] + list(paths),
+                    env={"HOME": home}, check=False)
+    # rc 64: errors found, 66: bad file names given; a crash of rpmlint itself is a failure whatever its rc
     if proc.returncode not in (0, 64, 66) or "Traceback" in proc.stderr:
-        raise RpmError("rpmlint failed (rc %d): %s" % (proc.returncode, (proc.stdout + proc.stderr)[-1500:]))
+        raise RpmCommandError.of(proc, "rpmlint")
     return findings_of(proc.stdout)
 
 
 def _has_fedora_macros():
-    proc = subprocess.run(["rpm", "--eval", "%{?pyproject_wheel:yes}"], capture_output=True, text=True, check=False)
-    return proc.stdout.strip() == "yes"
+    return _cmd.run(["rpm", "--eval", "%{?pyproject_wheel:yes}"], check=False).stdout.strip() == "yes"
 
 
 def build(root, outdir, release, opts, lint=True):
@@ -352,12 +356,9 @@ def build(root, outdir, release, opts, lint=True):
             with open(macros, "w", encoding="utf-8") as handle:
                 handle.write(MACROS)
             argv += ["--load", macros, "--nodeps", "--define", "_dbpath %s" % os.path.join(tmp, "rpmdb")]
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": tmp, "LC_ALL": "C.UTF-8",
-               "SOURCE_DATE_EPOCH": str(epoch), "PYTHONHASHSEED": "0", "TZ": "UTC"}
-        proc = subprocess.run(argv + [spec], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                              check=False)
-        if proc.returncode != 0:
-            raise RpmError("rpmbuild failed for '%s' (rc %d):\n%s" % (root, proc.returncode, _pkgspec.failing_lines(proc.stdout)))
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": tmp, "SOURCE_DATE_EPOCH": str(epoch),
+               "PYTHONHASHSEED": "0", "TZ": "UTC"}
+        _cmd.run(argv + [spec], env=env, inherit_env=False, merge_stderr=True, what=root, error=RpmBuildError)
         made = sorted(glob.glob(os.path.join(top, "RPMS", "*", "*.rpm")) + glob.glob(os.path.join(top, "SRPMS", "*.rpm")))
         findings = rpmlint(made, tmp, MACROS if debian_host else "") if lint else []
         bad = [f for f in findings if f.severity in ("E", "W") and f.tag not in opts.rpmlint_allow]
@@ -399,5 +400,5 @@ def _set_version(spec, evr):
         handle.set_version_and_release(evr.version, evr.release)
 
 
-__all__: t.List[str] = ["RpmError", "Options", "Result", "RECORD", "MACROS", "PYPROJECT_HELPER", "RPMLINT_TOML",
-                        "build", "spec_text", "python_requires", "findings_of"]
+__all__: t.List[str] = ["RpmError", "RpmCommandError", "RpmBuildError", "Options", "Result", "RECORD", "MACROS",
+                        "PYPROJECT_HELPER", "RPMLINT_TOML", "build", "spec_text", "python_requires", "findings_of"]

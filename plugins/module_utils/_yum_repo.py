@@ -32,10 +32,10 @@ import functools
 import json
 import os
 import shutil
-import subprocess
 import tempfile
 import typing as t
 
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 
 YumRepoError = _base.RepoError
@@ -83,9 +83,7 @@ class Plan:
 def read_rpm(path):
     if not os.path.isfile(path):
         raise YumRepoError("File '%s' does not exist." % path)
-    proc = subprocess.run(["rpm", "-qp", "--nosignature", "--nodigest", "--qf", QUERY, path],
-                          capture_output=True, text=True, check=False,
-                          env=dict(os.environ, LC_ALL="C"))
+    proc = _cmd.run(["rpm", "-qp", "--nosignature", "--nodigest", "--qf", QUERY, path], check=False)
     fields = proc.stdout.strip().split("\t")
     if proc.returncode != 0 or len(fields) != 7:
         raise YumRepoError("File '%s' is not a readable RPM: %s" % (path, proc.stderr.strip()))
@@ -160,11 +158,11 @@ def plan(cfg, files=(), withdraw=None):
 def _sign(cfg, fpr, paths, workdir):
     """rpmsign with the repository's key, then rpmkeys --checksig at signature level (one call each)."""
     home = _base.gnupg_home(cfg.root)
-    _base.run(["rpmsign", "--addsign", "--define", "_gpg_path %s" % home, "--define", "_gpg_name %s" % fpr,
-               "--define", "__gpg /usr/bin/gpg", "--define", "_gpg_digest_algo sha512"] + list(paths),
-              "Signing %d package(s)" % len(paths))
-    _base.run(["rpmkeys", "--dbpath", os.path.join(workdir, "rpmdb"), "--define", "_pkgverify_level signature",
-               "--checksig"] + list(paths), "Checking the signatures")
+    _cmd.run(["rpmsign", "--addsign", "--define", "_gpg_path %s" % home, "--define", "_gpg_name %s" % fpr,
+              "--define", "__gpg /usr/bin/gpg", "--define", "_gpg_digest_algo sha512"] + list(paths),
+             what="Signing %d package(s)" % len(paths), error=_base.RepoCommandError)
+    _cmd.run(["rpmkeys", "--dbpath", os.path.join(workdir, "rpmdb"), "--define", "_pkgverify_level signature",
+              "--checksig"] + list(paths), what="Checking the signatures", error=_base.RepoCommandError)
 
 
 def apply(cfg, change):
@@ -184,7 +182,8 @@ def apply(cfg, change):
         os.symlink(os.path.relpath(packages, gen), os.path.join(gen, "packages"))
         keyfile = os.path.join(gen, cfg.key_name)
         _base.export_key(cfg.root, fpr, keyfile, os.path.join(work, "keyring.gpg"))
-        _base.run(["rpmkeys", "--dbpath", os.path.join(work, "rpmdb"), "--import", keyfile], "Importing the key")
+        _cmd.run(["rpmkeys", "--dbpath", os.path.join(work, "rpmdb"), "--import", keyfile], what="Importing the key",
+                 error=_base.RepoCommandError)
         staged = []
         for pkg in change.add:
             staged.append(os.path.join(packages, ".incoming-" + pkg.filename))
@@ -200,7 +199,7 @@ def apply(cfg, change):
                 "--outputdir", gen, packages]
         if old and os.path.isdir(os.path.join(old, "repodata")):
             argv[argv.index("--update") + 1:argv.index("--update") + 1] = ["--update-md-path", old]
-        _base.run(argv, "Writing the repository metadata")
+        _cmd.run(argv, what="Writing the repository metadata", error=_base.RepoCommandError)
         repomd = os.path.join(gen, "repodata", "repomd.xml")
         _base.gpg(cfg.root, "--armor", "--detach-sign", "--local-user", fpr, "--output", repomd + ".asc", repomd,
                   what="Signing repomd.xml")

@@ -33,6 +33,7 @@ description:
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
+  - pkgops.release.attributes.COMMANDS
 requirements:
   - python-debian
   - packaging
@@ -212,7 +213,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _record, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _record, _version
 
 IMPORT_ERROR = None
 try:
@@ -282,8 +283,8 @@ def main():
     try:
         done = _record.cached_build(p["path"], p["dest"], _debian.RECORD, inputs, build, force=p["force"],
                                     check_mode=module.check_mode)
-    except (_debian.DebianError, _changelog.ChangelogError, ValueError, OSError) as exc:
-        module.fail_json(msg=str(exc))
+    except (_debian.DebianError, _changelog.ChangelogError, _cmd.CommandError, ValueError, OSError) as exc:
+        module.fail_json(**_cmd.fail_keys(exc))
     finish(done.changed, done.skipped, done.artifacts, done.extra)
 
 

@@ -28,6 +28,8 @@ description:
 author: pkgops.release developers (@pkgops)
 requirements:
   - git
+extends_documentation_fragment:
+  - pkgops.release.attributes.COMMANDS
 attributes:
   check_mode:
     description: Can run in C(check_mode) and return changed status prediction without modifying target.
@@ -135,11 +137,19 @@ committed:
   type: list
   elements: str
   sample: [CHANGELOG.rst, pyproject.toml]
+commands:
+  description:
+    - The git commands O(state=tagged) ran to commit and tag, each as a list of arguments; in check mode the
+      commands it would run (none of them is run). Empty when there was nothing to do.
+  returned: when O(state=tagged) and RV(git) is true
+  type: list
+  elements: list
+  sample: [[/usr/bin/git, -C, /src/hello-world, tag, -a, -m, Release 1.1.0, v1.1.0, HEAD]]
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _git
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _git
 
 
 def main():
@@ -161,9 +171,8 @@ def main():
     p = module.params
     tag = p["tag_prefix"] + p["version"]
     result = dict(changed=False, git=False, tag=tag)
-    if not module.get_bin_path("git"):
-        module.fail_json(msg="git is not installed on the build host", **result)
     try:
+        _cmd.find("git")
         if p["state"] == "checked":
             co = _git.check(p["path"], tag, p["allow_dirty"], p["expected"])
             if co is not None:
@@ -182,16 +191,18 @@ def main():
             module.exit_json(**result)
         todo = _git.plan(co, tag, p["files"])
         result.update(git=True, commit=co.head, dirty=co.dirty, committed=todo.commit,
-                      changed=bool(todo.commit or todo.tag))
+                      changed=bool(todo.commit or todo.tag), commands=[])
         if module._diff and result["changed"]:
             result["diff"] = dict(before="HEAD %s\n" % (co.head or "(none)"),
                                   after="".join("commit %s\n" % f for f in todo.commit)
                                   + ("tag %s\n" % tag if todo.tag else ""))
-        if result["changed"] and not module.check_mode:
-            result["commit"] = _git.finish(co, tag, todo, p["commit_message"] or "Release %s" % p["version"], p["identity"],
-                                           p["version"])
-    except _git.GitError as exc:
-        module.fail_json(msg=str(exc), **result)
+        if result["changed"]:
+            record = _cmd.Recorder(dry=module.check_mode)  # check mode: the git commands, none of them run
+            result["commit"] = _git.finish(co, tag, todo, p["commit_message"] or "Release %s" % p["version"],
+                                           p["identity"], p["version"], record=record)
+            result["commands"] = record.commands
+    except (_git.GitError, _cmd.CommandError) as exc:
+        module.fail_json(**_cmd.fail_keys(exc, result))
     module.exit_json(**result)
 
 

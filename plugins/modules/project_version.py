@@ -23,6 +23,7 @@ description:
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.FILE_EDITS
+  - pkgops.release.attributes.COMMANDS
 requirements:
   - packaging
   - build (for projects whose version is not static in pyproject.toml)
@@ -139,7 +140,7 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.pkgops.release.plugins.module_utils import _files, _git, _project, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _files, _git, _project, _version
 
 try:
     import packaging  # noqa: F401, pylint: disable=unused-import
@@ -187,8 +188,8 @@ def main():
                 result["diff"] = _files.diff(edit.path, edit.before, edit.after)
             if not module.check_mode:
                 _files.write_atomic(module, edit.path, edit.after)
-    except (_project.ProjectError, _version.VersionError, _files.FileError, _git.GitError) as exc:
-        module.fail_json(msg=str(exc), **result)
+    except (_project.ProjectError, _version.VersionError, _files.FileError, _git.GitError, _cmd.CommandError) as exc:
+        module.fail_json(**_cmd.fail_keys(exc, result))
     module.exit_json(**result)
 
 

@@ -22,6 +22,7 @@ description:
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
+  - pkgops.release.attributes.COMMANDS
 requirements:
   - build, twine, and the project's build backend (for example setuptools)
 options:
@@ -85,7 +86,7 @@ skipped_build:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _pydist, _record
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _pydist, _record
 
 
 def main():
@@ -106,8 +107,8 @@ def main():
             p["path"], p["dest"], _pydist.RECORD, {"epoch": p["source_date_epoch"]},
             lambda: (_pydist.build(p["path"], p["dest"], p["source_date_epoch"]), {}),
             force=p["force"], check_mode=module.check_mode)
-    except (_pydist.DistError, OSError) as exc:
-        module.fail_json(msg=str(exc))
+    except (_pydist.DistError, _cmd.CommandError, OSError) as exc:
+        module.fail_json(**_cmd.fail_keys(exc))
     module.exit_json(changed=done.changed, skipped_build=done.skipped, fingerprint=done.fingerprint,
                      artifacts=[a.as_dict() for a in done.artifacts])
 

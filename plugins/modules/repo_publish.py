@@ -48,6 +48,7 @@ description:
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
+  - pkgops.release.attributes.COMMANDS
 requirements:
   - packaging (O(type=pypi))
   - reprepro, gnupg, dpkg-deb and python-debian on the repository host (O(type=apt))
@@ -302,13 +303,22 @@ packages:
   elements: dict
   sample: [{"source": "hello-world", "package": "hello-world", "version": "1.1.0-1", "architecture": "amd64",
             "filekey": "pool/main/h/hello-world/hello-world_1.1.0-1_all.deb"}]
+commands:
+  description:
+    - The twine upload command, as a list of arguments (the credentials are not in it but in twine's environment);
+      in check mode the command it would run, not run. Empty when every file is on the server already.
+  returned: when O(type=devpi) or O(type=pypiserver)
+  type: list
+  elements: list
+  sample: [[/opt/twine/bin/twine, upload, --disable-progress-bar, --repository-url, "http://127.0.0.1:3141/ci/dev/",
+            /srv/dist/hello_world-1.1.0-py3-none-any.whl]]
 """
 
 import os
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _pypi_index, _pypi_upload, _yum_repo
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload, _yum_repo
 
 SUITE_SPEC = dict(
     codename=dict(type="str", required=True),
@@ -330,14 +340,15 @@ def upload_to_server(module):
                          % p["type"])
     url = p["url"].rstrip("/") + "/"
     simple = p["simple_url"] or url + ("+simple/" if p["type"] == "devpi" else "simple/")
+    record = _cmd.Recorder(dry=module.check_mode)  # check mode: the upload command, not run
     try:
         plan = _pypi_upload.plan(p["files"], simple)
-        if plan.changed and not module.check_mode:
-            _pypi_upload.upload(plan.add, url, p["username"], p["password"], p["twine"])
-    except _pypi_upload.UploadError as exc:
-        module.fail_json(msg=str(exc))
+        if plan.changed:
+            _pypi_upload.upload(plan.add, url, p["username"], p["password"], p["twine"], record=record)
+    except (_pypi_upload.UploadError, _cmd.CommandError) as exc:
+        module.fail_json(**_cmd.fail_keys(exc))
     module.exit_json(changed=plan.changed, added=[os.path.basename(f) for f in plan.add],
-                     unchanged=plan.unchanged, removed=[])
+                     unchanged=plan.unchanged, removed=[], commands=record.commands)
 
 
 def publish_yum(module):
@@ -351,8 +362,8 @@ def publish_yum(module):
         fingerprint = plan.fingerprint
         if plan.changed and not module.check_mode:
             fingerprint = _yum_repo.apply(cfg, plan)
-    except (_yum_repo.YumRepoError, OSError) as exc:
-        module.fail_json(msg=str(exc))
+    except (_yum_repo.YumRepoError, _cmd.CommandError, OSError) as exc:
+        module.fail_json(**_cmd.fail_keys(exc))
     result = dict(changed=plan.changed, added=[u.filename for u in plan.add], unchanged=plan.unchanged,
                   removed=plan.remove, fingerprint=fingerprint,
                   packages=[dict(entry, filename=name) for name, entry in sorted(plan.holds.items())])
@@ -378,8 +389,8 @@ def publish_apt(module):
         codename = plan.codename
         sources = sorted({u.source for u in plan.add} | ({p["name"]} if p["name"] else set()))
         rows = [r for source in sources for r in _apt_repo.packages(p["path"], codename, source)]
-    except (_apt_repo.AptRepoError, OSError) as exc:
-        module.fail_json(msg=str(exc))
+    except (_apt_repo.AptRepoError, _cmd.CommandError, OSError) as exc:
+        module.fail_json(**_cmd.fail_keys(exc))
     result = dict(
         changed=plan.changed, added=[os.path.basename(u.path) for u in plan.add], unchanged=plan.unchanged,
         removed=["%s %s" % (r[1], r[2]) for r in plan.remove], promoted=["%s %s" % (c[2], c[3]) for c in plan.copy],

@@ -37,6 +37,7 @@ description:
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
+  - pkgops.release.attributes.COMMANDS
 requirements:
   - rpm (rpmbuild), rpmlint, packaging, specfile, build
 options:
@@ -156,7 +157,7 @@ import dataclasses
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _pkgspec, _record, _rpm, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _record, _rpm, _version
 
 
 def main():
@@ -213,8 +214,8 @@ def main():
     try:
         done = _record.cached_build(p["path"], p["dest"], _rpm.RECORD, inputs, build, force=p["force"],
                                     check_mode=module.check_mode)
-    except (_rpm.RpmError, _changelog.ChangelogError, ValueError, OSError) as exc:
-        module.fail_json(msg=str(exc))
+    except (_rpm.RpmError, _changelog.ChangelogError, _cmd.CommandError, ValueError, OSError) as exc:
+        module.fail_json(**_cmd.fail_keys(exc))
     finish(done.changed, done.skipped, done.artifacts, done.extra)
 
 

@@ -8,6 +8,7 @@ import subprocess
 
 import pytest
 
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils import _git as g
 
 ME = "Release Team <release@example.com>"
@@ -74,6 +75,28 @@ def test_release_commits_only_its_files_and_tags_them(repo):
     # the re-run: nothing to commit, the tag is on HEAD
     co = g.check(str(repo), "v1.1.0", allow_dirty=True)
     assert g.plan(co, "v1.1.0", files) == g.Plan([], False)
+
+
+def test_check_mode_records_the_git_commands_and_runs_none(repo):
+    co = g.check(str(repo), "v1.1.0")
+    todo = g.plan(co, "v1.1.0", release_files(repo))
+    dry = _cmd.Recorder(dry=True)
+    assert g.finish(co, "v1.1.0", todo, "Release 1.1.0", ME, "1.1.0", record=dry) == co.head
+    git_bin = _cmd.find("git")
+    assert [c[:4] for c in dry.commands] == [[git_bin, "-C", co.top, "add"], [git_bin, "-C", co.top, "commit"],
+                                             [git_bin, "-C", co.top, "tag"]]
+    assert dry.commands[2] == [git_bin, "-C", co.top, "tag", "-a", "-m", "Release 1.1.0", "v1.1.0", "HEAD"]
+    assert git(repo, "rev-parse", "HEAD") == co.head and git(repo, "tag") == ""
+    assert git(repo, "status", "--porcelain") == "M CHANGELOG.rst\n M pyproject.toml"
+
+
+def test_a_failing_git_command_is_a_git_error_with_the_commands_fields(tmp_path):
+    with pytest.raises(g.GitError) as exc:
+        g._git(str(tmp_path), "log")
+    assert isinstance(exc.value, _cmd.CommandError) and exc.value.rc == 128
+    assert exc.value.cmd == [_cmd.find("git"), "-C", str(tmp_path), "log"]
+    assert str(exc.value) == "%s: git log failed (rc 128): %s" % (tmp_path, exc.value.stderr.strip().splitlines()[-1])
+    assert str(exc.value).endswith("not a git repository (or any of the parent directories): .git")
 
 
 def test_a_version_tagged_on_another_commit_is_refused(repo):
