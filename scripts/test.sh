@@ -4,11 +4,13 @@
 # that path, outside any git checkout.
 #   unit (pytest), example (the example project's own tests), sanity (ansible-test),
 #   lint (ansible-lint, production profile), docs (ansible-doc of every plugin and role),
+#   collection (ansible-galaxy build + install of the tarball and a play using the installed copy,
+#   ansible-builder create of meta/execution-environment.yml, ansible-test integration of two targets),
 #   integration (a target per module with ansible-playbook), fresh (both container images
 #   rebuilt with containers/images.sh --fresh from an empty cache, as on a new machine; their
 #   /var/lib/apt/lists is minutes old), demo (the README's main command, on those new images:
 #   a release to the demo containers, again unchanged, check mode), kill (the same release killed
-#   with SIGKILL at 3 random moments, then run plainly: complete and correct; tests/kill_release.sh
+#   with SIGKILL at 3 random points, then run plainly: complete and correct; tests/kill_release.sh
 #   with no argument kills 20 times),
 #   molecule (every scenario on the offline images), demo-hosts (the demo inventory's
 #   containers up, reachable, idempotent, down).
@@ -23,7 +25,7 @@ export ANSIBLE_CONFIG="$top/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 export CONTAINERS_CONF="$top/containers/containers.conf"
 
 layers=("$@")
-[ "${#layers[@]}" -gt 0 ] || layers=(unit example sanity lint docs integration fresh demo kill molecule demo-hosts)
+[ "${#layers[@]}" -gt 0 ] || layers=(unit example sanity lint docs collection integration fresh demo kill molecule demo-hosts)
 
 build=$(mktemp -d "${TMPDIR:-/tmp}/pkgops-release-test.XXXXXX")
 remove_containers() {  # whatever a scenario or the demo left behind, also after a failure
@@ -70,10 +72,11 @@ layer_sanity() {
 }
 layer_lint() { ansible-lint; }
 layer_docs() { bash tests/docs.sh; }
+layer_collection() { bash tests/collection.sh; }
 layer_integration() { bash tests/integration/run.sh; }
 layer_fresh() { bash tests/fresh.sh; }
 layer_demo() { bash tests/demo.sh; }
-layer_kill() { PKGOPS_KILL_SPAN=120 bash tests/kill_release.sh 3; }
+layer_kill() { bash tests/kill_release.sh 3; }
 layer_molecule() {
   # The base config is named explicitly: molecule looks for it at the root of a git checkout,
   # and this copy is none. A scenario whose verify step did not run is a failure.

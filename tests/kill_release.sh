@@ -1,21 +1,21 @@
 #!/usr/bin/env bash
 # An interrupted release resumes: ansible-playbook running playbooks/release.yml (the demo's release of
 # 1.1.0 to fresh demo containers) is killed with SIGKILL - with every process it started on this
-# machine - at random moments spread over the run, each re-run may be killed again; then the same
+# machine - at random points spread over the run (by task, see below), each re-run may be killed again; then the same
 # release is run plainly and must end complete and correct, checked with tools that do not share the
 # collection's code (git, gpgv, rpmkeys, sha256sum, apt and dnf on the targets):
 #   one annotated tag v1.1.0 on the release commit, one release commit holding only the release's files,
 #   the working tree clean, the manifest's sha256s those of the files, the apt and yum repositories
 #   signed (gpgv) with their indexes naming exactly the manifest's package bytes, RPM signatures good,
 #   both targets running 1.1.0 from the repositories, and no scratch copy left behind.
-# Usage: tests/kill_release.sh [KILLS]     KILLS defaults to 20 (scripts/test.sh's demo layer runs 3).
-#   PKGOPS_KILL_SPAN   the latest kill, in seconds after a run starts (default 150: about one release
-#                      onto fresh containers here)
+# Usage: tests/kill_release.sh [KILLS]     KILLS defaults to 20 (scripts/test.sh's kill layer runs 3).
+#   PKGOPS_KILL_TASKS  the number of tasks a release prints (default 125: the demo's release), over
+#                      which the kills are spread
 #   PKGOPS_KILL_SEED   replay the same kill moments
 # Run from the collection's top with the venv active (scripts/test.sh does both).
 set -euo pipefail
 kills=${1:-20}
-span=${PKGOPS_KILL_SPAN:-150}
+tasks=${PKGOPS_KILL_TASKS:-125}
 seed=${PKGOPS_KILL_SEED:-$RANDOM}
 inv=examples/demo/inventory.yml
 export ANSIBLE_CONFIG="${ANSIBLE_CONFIG:-$PWD/ansible.cfg}" CONTAINERS_CONF="${CONTAINERS_CONF:-$PWD/containers/containers.conf}"
@@ -36,38 +36,40 @@ release() {
     -e "build_project_dir=$project" -e "release_stage_dir=$work/stage"
 }
 
-# The kill moments: uniform in [1, span], in increasing order, so that the kills walk through the run
-# (a resumed run passes quickly over what is done and is killed further on).
-mapfile -t delays < <(python3 -c 'import random, sys
+# The kill moments, by progress rather than by time: a run is killed when its output has reached the
+# k-th task (k drawn uniformly from 1..PKGOPS_KILL_TASKS, in increasing order, so that the kills walk
+# through the whole playbook - a resumed run goes through the same tasks, passing quickly over what is
+# done), then a random 0-3 s further, inside that task.
+mapfile -t points < <(python3 -c 'import random, sys
 r = random.Random(int(sys.argv[1]))
-print("\n".join("%.1f" % d for d in sorted(r.uniform(1, float(sys.argv[3])) for _ in range(int(sys.argv[2])))))' \
-  "$seed" "$kills" "$span")
-echo "kill-release: $kills kills (seed $seed) at: ${delays[*]}"
+print("\n".join("%d %.1f" % p for p in sorted((r.randint(1, int(sys.argv[3])), r.uniform(0, 3)) for _ in range(int(sys.argv[2])))))' \
+  "$seed" "$kills" "$tasks")
+echo "kill-release: $kills kills (seed $seed) at tasks: $(printf '%s\n' "${points[@]}" | cut -d' ' -f1 | xargs)"
 killed=0 finished=0 started=$SECONDS run=0
-for delay in "${delays[@]}"; do
+for point in "${points[@]}"; do
   run=$((run + 1))
   log="$work/run-$run.log"
+  at=${point% *} extra=${point#* }
   setsid bash -c "$(declare -f release); project='$project' work='$work' inv='$inv' release" > "$log" 2>&1 &
   pid=$!
-  # wait up to $delay seconds, checking every tenth of a second whether the run ended by itself
-  end=$(python3 -c "import time; print(time.monotonic() + $delay)")
-  while kill -0 "$pid" 2>/dev/null && python3 -c "import sys, time; sys.exit(time.monotonic() >= $end)"; do sleep 0.1; done
+  while kill -0 "$pid" 2>/dev/null && [ "$(grep -c '^TASK \[' "$log" || true)" -lt "$at" ]; do sleep 0.2; done
+  kill -0 "$pid" 2>/dev/null && sleep "$extra"
   if kill -0 "$pid" 2>/dev/null; then
     task=$(grep -o '^TASK \[[^]]*\]' "$log" | tail -n 1 || true)
     kill -KILL -- "-$pid" 2>/dev/null || true
     killed=$((killed + 1))
-    echo "kill-release: killed at ${delay}s in ${task:-the start}"
+    echo "kill-release: killed at task $at (+${extra}s): ${task:-the start}"
     wait "$pid" 2>/dev/null || true
   else
     finished=$((finished + 1))
     rc=0; wait "$pid" || rc=$?
     # a run that ends by itself must have completed the release: nothing a kill leaves may make it fail
-    [ "$rc" -eq 0 ] || { tail -n 40 "$log"; fail "run $run ended by itself with exit code $rc, before ${delay}s"; }
-    echo "kill-release: run $run completed before ${delay}s"
+    [ "$rc" -eq 0 ] || { tail -n 40 "$log"; fail "run $run ended by itself with exit code $rc, before task $at"; }
+    echo "kill-release: run $run completed before task $at"
   fi
 done
 echo "kill-release: $killed runs killed, $finished ended by themselves, in $((SECONDS - started)) s"
-[ "$killed" -gt 0 ] || fail "no run was killed: PKGOPS_KILL_SPAN is too long for this machine"
+[ "$killed" -gt 0 ] || fail "no run was killed"
 
 started=$SECONDS
 release > "$work/final.log" 2>&1 || { tail -n 60 "$work/final.log"; fail "the plain run after the kills failed"; }

@@ -53,3 +53,22 @@ def test_the_unit_is_hardened(host):
     out = host.check_output("systemd-analyze security --no-pager hello-world.service | tail -n 1")
     exposure = float(out.split(":")[1].split()[0])
     assert exposure <= 3.0, out
+
+
+def test_the_unit_settings_drop_in_applies(host):
+    dropin = host.file("/etc/systemd/system/hello-world.service.d/50-pkgops.conf")
+    timeout = host.check_output("systemctl show -p TimeoutStopUSec --value hello-world")
+    if os.environ["MOLECULE_SCENARIO_NAME"] == "service":  # deploy.yml sets TimeoutStopSec=17
+        assert dropin.is_file and "TimeoutStopSec=17" in dropin.content_string
+        assert timeout == "17s"
+    else:
+        assert not dropin.exists
+        assert timeout != "17s"
+
+
+def test_the_rollback_copy_is_the_installed_version(host):
+    if _is_el(host):
+        return  # dnf installs the version before from the repository
+    version = host.check_output("dpkg-query -W -f '${Version}' hello-world")
+    kept = host.check_output("ls /var/lib/pkgops-service/hello-world/hello-world_%s_all.deb" % version)
+    assert host.check_output("dpkg-deb -f %s Version" % kept) == version
