@@ -50,7 +50,8 @@ for point in "${points[@]}"; do
   run=$((run + 1))
   log="$work/run-$run.log"
   at=${point% *} extra=${point#* }
-  setsid bash -c "$(declare -f release); project='$project' work='$work' inv='$inv' release" > "$log" 2>&1 &
+  : > "$log"  # there before the run writes to it, so the count below never reads a missing file
+  setsid bash -c "$(declare -f release); project='$project' work='$work' inv='$inv' release" >> "$log" 2>&1 &
   pid=$!
   while kill -0 "$pid" 2>/dev/null && [ "$(grep -c '^TASK \[' "$log" || true)" -lt "$at" ]; do sleep 0.2; done
   kill -0 "$pid" 2>/dev/null && sleep "$extra"
