@@ -14,7 +14,8 @@ with it; only the changelog entry is added.
 
 The build runs in a scratch copy (the project's tree is never touched) with the upstream
 tarball written deterministically and SOURCE_DATE_EPOCH from the changelog's date, so the
-same inputs give the same .deb bytes.
+same inputs give the same .deb bytes. The steps and their order are ``_pkgbuild``'s; ``Backend``
+below supplies the Debian part of each.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import re
 import tempfile
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _project, _unit, _version
-from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
-from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact, deliver
+from ansible_collections.pkgops.release.plugins.module_utils import (
+    _changelog, _cmd, _pkgbuild, _pkgspec, _project, _unit, _version)
+from ansible_collections.pkgops.release.plugins.module_utils._files import tarball_of_tree
 
 RECORD = ".pkgops-deb.json"
 STANDARDS_VERSION = "4.6.2"
@@ -77,27 +78,6 @@ class Options:
     section: str = ""
     service_command: t.List[str] = dataclasses.field(default_factory=list)
     lintian_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
-
-
-@dataclasses.dataclass
-class Finding:
-    severity: str  # E W I P X
-    package: str
-    tag: str
-    detail: str
-
-    def __str__(self):
-        return "%s: %s: %s%s" % (self.severity, self.package, self.tag, (" " + self.detail) if self.detail else "")
-
-
-@dataclasses.dataclass
-class Result:
-    artifacts: t.List[Artifact]
-    findings: t.List[Finding]
-    generated: t.List[str]  # debian/ files written from metadata (empty when the project has debian/)
-    source: str
-    package: str
-    version: str
 
 
 debian_name = _pkgspec.package_name
@@ -290,7 +270,8 @@ def findings_of(output):
     for line in output.splitlines():
         match = re.match(r"^([EWIPXC]): (\S+(?: source)?): (\S+)(?: (.*))?$", line)
         if match:
-            found.append(Finding(match.group(1), match.group(2), match.group(3), match.group(4) or ""))
+            found.append(_pkgbuild.Finding(match.group(1), match.group(2), match.group(3), match.group(4) or "",
+                                           "lintian"))
     return found
 
 
@@ -301,78 +282,97 @@ def lintian(changes):
     return findings_of(proc.stdout)
 
 
-def blocking(findings, allow):
-    """Errors and warnings whose tag the user did not allow."""
-    return [f for f in findings if f.severity in ("E", "W") and f.tag not in allow]
+class Backend(_pkgbuild.Backend):
+    """The Debian steps of ``_pkgbuild.build``: debian/ in a temporary tree, dpkg-buildpackage, lintian."""
+
+    format = "debian"
+    record = RECORD
+    lint_tool = "lintian"
+    lint_option = "lintian_allow"
+    libraries = (("packaging", "packaging.requirements"), ("python-debian", "debian.changelog"),
+                 ("build", "build.util"))
+    error = DebianError
+
+    def name(self, job):
+        own = os.path.join(job.root, "debian")
+        job.own = own if os.path.isdir(own) else ""
+        # One maintainer for control and the changelog trailer (else lintian sees an NMU): the one
+        # asked for, else that of the project's own debian/control, else the release's or the author.
+        source, control_maintainer = _control_source(job.root) if job.own else ("", "")
+        job.opts = dataclasses.replace(job.opts, maintainer=job.opts.maintainer or control_maintainer
+                                       or job.release.maintainer or job.meta.author)
+        job.names = naming(job.root, job.meta, job.opts, job.release.version)
+        if job.own:
+            job.names.source = source
+        job.release = dataclasses.replace(job.release, package=job.names.source, maintainer=job.opts.maintainer)
+
+    def scratch(self, job):
+        return tempfile.TemporaryDirectory(prefix="pkgops-deb-")
+
+    def tree(self, job):
+        return os.path.join(job.tmp, "%s-%s" % (job.names.source, job.names.upstream))
+
+    def files(self, job):
+        if job.own:
+            return {}
+        has_tests = any(os.path.isdir(os.path.join(job.root, d)) for d in ("tests", "test"))
+        files = generate(job.root, job.meta, job.opts, job.names, has_tests)
+        job.generated = sorted(files) + ["debian/changelog"]
+        return dict((os.path.join(job.tree, rel), made) for rel, made in files.items())
+
+    def changelog(self, job):
+        return os.path.join(job.tree, "debian", "changelog"), os.path.join(job.root, "debian", "changelog")
+
+    def tarball(self, job):
+        if "quilt" in _source_format(job.tree):
+            orig = "%s_%s.orig.tar.gz" % (job.names.source, job.names.upstream)
+            tarball_of_tree(os.path.join(job.tmp, orig), job.tree, os.path.basename(job.tree), job.epoch,
+                            skip=("debian",))
+
+    def run_build(self, job):
+        env = {"PATH": BUILD_PATH, "HOME": job.tmp, "SOURCE_DATE_EPOCH": str(job.epoch),
+               "DEB_BUILD_OPTIONS": os.environ.get("DEB_BUILD_OPTIONS", ""), "PYTHONHASHSEED": "0"}
+        _cmd.run(["dpkg-buildpackage", "-us", "-uc", "--build=full"], cwd=job.tree, env=env, inherit_env=False,
+                 merge_stderr=True, what=job.root, error=DebianBuildError)
+        return [os.path.join(job.tmp, n) for n in sorted(os.listdir(job.tmp)) if os.path.isfile(os.path.join(job.tmp, n))]
+
+    def lint(self, job, made):
+        changes = [path for path in made if path.endswith(".changes")]
+        return lintian(changes[0]) if changes else []
+
+    def version_keys(self, params):
+        return {"version": _version.deb_version(params["version"], params["revision"])}
+
+    def options(self, params):
+        return Options(kind=params["kind"], source=params["source"] or "", package=params["package"] or "",
+                       maintainer=params["maintainer"] or "", section=params["section"] or "",
+                       service_command=params["service_command"], lintian_allow=params["lintian_allow"])
+
+    def release(self, params, date):
+        return _changelog.Release(version=params["version"], changes=params["changes"], date=date,
+                                  maintainer=params["maintainer"] or "", distribution=params["distribution"],
+                                  urgency=params["urgency"], deb_revision=params["revision"])
+
+    def extra(self, result):
+        return dict(lintian=[f.as_dict() for f in result.findings], generated=result.generated, source=result.source,
+                    package=result.package)
+
+    def result(self, paths, extra):
+        keys = dict(debs=[x for x in paths if x.endswith(".deb")], lintian=extra.get("lintian", []),
+                    generated=extra.get("generated", []))
+        changes = [x for x in paths if x.endswith(".changes")]
+        if changes:
+            keys.update(changes_file=changes[0], source=extra.get("source"), package=extra.get("package"))
+        return keys
+
+
+BACKEND = Backend()
 
 
 def build(root, outdir, release, opts, lint=True):
-    """Build source and binary packages of ``root`` into ``outdir``; returns a Result.
-
-    ``release`` is a ``_changelog.Release`` whose version, changes, date and maintainer make
-    the changelog entry. Raises DebianError for bad input, a failed build, or blocking
-    lintian findings.
-    """
-    own = os.path.isdir(os.path.join(root, "debian"))
-    meta = _project.metadata(root)
-    if _version.parse(meta.version) != _version.parse(release.version):
-        raise DebianError("Project '%s' declares version %s, not the release's %s: set the version first "
-                          "(project_version)." % (root, meta.version, release.version))
-    # One maintainer for control and the changelog trailer (else lintian sees an NMU): the one
-    # asked for, else that of the project's own debian/control, else the release's or the author.
-    source, control_maintainer = _control_source(root) if own else ("", "")
-    opts = dataclasses.replace(opts, maintainer=opts.maintainer or control_maintainer or release.maintainer
-                               or meta.author)
-    names = naming(root, meta, opts, release.version)
-    if own:
-        names.source = source
-    epoch = int(release.date.timestamp())
-    release = dataclasses.replace(release, package=names.source, maintainer=opts.maintainer)
-    with tempfile.TemporaryDirectory(prefix="pkgops-deb-") as tmp:
-        tree = os.path.join(tmp, "%s-%s" % (names.source, names.upstream))
-        copy_sources(root, tree)
-        generated = []
-        if not own:
-            has_tests = os.path.isdir(os.path.join(root, "tests")) or os.path.isdir(os.path.join(root, "test"))
-            for rel, (text, mode) in sorted(generate(root, meta, opts, names, has_tests).items()):
-                path = os.path.join(tree, rel)
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                with open(path, "w", encoding="utf-8") as handle:
-                    handle.write(text)
-                os.chmod(path, mode)
-                generated.append(rel)
-        changelog = os.path.join(tree, "debian", "changelog")
-        current = None
-        if os.path.exists(changelog):
-            with open(changelog, "rb") as handle:
-                current = _changelog.decode(os.path.join(root, "debian", "changelog"), handle.read())
-        try:
-            plan = _changelog.plan_entry(os.path.join(root, "debian", "changelog"), "debian", current, release)
-        except _changelog.ChangelogError as exc:
-            raise DebianError(str(exc))
-        with open(changelog, "w", encoding="utf-8") as handle:
-            handle.write(plan.after)
-        if not own:
-            generated.append("debian/changelog")
-        if "quilt" in _source_format(tree):
-            tarball_of_tree(os.path.join(tmp, "%s_%s.orig.tar.gz" % (names.source, names.upstream)), tree,
-                            os.path.basename(tree), epoch, skip=("debian",))
-        env = {"PATH": BUILD_PATH, "HOME": tmp, "SOURCE_DATE_EPOCH": str(epoch),
-               "DEB_BUILD_OPTIONS": os.environ.get("DEB_BUILD_OPTIONS", ""), "PYTHONHASHSEED": "0"}
-        _cmd.run(["dpkg-buildpackage", "-us", "-uc", "--build=full"], cwd=tree, env=env, inherit_env=False,
-                 merge_stderr=True, what=root, error=DebianBuildError)
-        made = sorted(n for n in os.listdir(tmp) if os.path.isfile(os.path.join(tmp, n)))
-        changes = [n for n in made if n.endswith(".changes")]
-        findings = lintian(os.path.join(tmp, changes[0])) if lint and changes else []
-        bad = blocking(findings, opts.lintian_allow)
-        if bad:
-            raise DebianError("lintian reports %d error(s)/warning(s) for '%s' (allow a tag with a reason in "
-                              "lintian_allow only if it is justified):\n%s"
-                              % (len(bad), root, "\n".join(str(f) for f in bad)))
-        arts = deliver([os.path.join(tmp, n) for n in made], outdir)
-    return Result(arts, findings, generated, names.source, names.package,
-                  _version.deb_version(release.version, release.deb_revision))
+    """Build source and binary packages of ``root`` into ``outdir`` (``_pkgbuild.build`` with the Debian steps)."""
+    return _pkgbuild.build(BACKEND, root, outdir, release, opts, lint)
 
 
-__all__: t.List[str] = ["DebianError", "DebianCommandError", "DebianBuildError", "Options", "Result", "RECORD", "build",
-                        "generate", "naming", "python_dependency", "findings_of", "blocking", "debian_name"]
+__all__: t.List[str] = ["DebianError", "DebianCommandError", "DebianBuildError", "Options", "BACKEND", "RECORD", "build",
+                        "generate", "naming", "python_dependency", "findings_of", "debian_name"]

@@ -84,9 +84,12 @@ def source_files(root):
                 yield os.path.relpath(os.path.join(dirpath, name), root)
 
 
-def copy_sources(root, dest):
-    """Copy a project's source files to ``dest`` (a scratch copy a build may dirty)."""
+def copy_sources(root, dest, leave_out=None):
+    """Copy a project's source files to ``dest`` (a scratch copy a build may dirty), except those
+    whose relative path ``leave_out`` (a predicate) accepts."""
     for rel in source_files(root):
+        if leave_out is not None and leave_out(rel):
+            continue
         os.makedirs(os.path.dirname(os.path.join(dest, rel)), exist_ok=True)
         shutil.copy2(os.path.join(root, rel), os.path.join(dest, rel))
 

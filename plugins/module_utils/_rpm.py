@@ -15,7 +15,8 @@ collection ships for Debian build hosts; ``rpmbuild --load`` reads it only where
 
 A project that ships a spec is built with it: only Version, Release and %changelog are set,
 through specfile. The build runs in a scratch copy with SOURCE_DATE_EPOCH from the release
-date, clamped mtimes and a fixed build host, so the same input gives the same RPM bytes.
+date, clamped mtimes and a fixed build host, so the same input gives the same RPM bytes. The
+steps and their order are ``_pkgbuild``'s; ``Backend`` below supplies the RPM part of each.
 """
 
 from __future__ import annotations
@@ -31,9 +32,9 @@ import sys
 import textwrap
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _project, _unit, _version
-from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources, tarball_of_tree
-from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact, deliver
+from ansible_collections.pkgops.release.plugins.module_utils import (
+    _changelog, _cmd, _pkgbuild, _pkgspec, _project, _unit, _version)
+from ansible_collections.pkgops.release.plugins.module_utils._files import tarball_of_tree
 
 RECORD = ".pkgops-rpm.json"
 BUILD_HOST = "pkgops-build"
@@ -145,25 +146,6 @@ class Options:
     rpmlint_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
 
 
-@dataclasses.dataclass
-class Finding:
-    severity: str  # E W I
-    package: str
-    tag: str
-    detail: str
-
-    def __str__(self):
-        return "%s: %s %s%s" % (self.package, self.severity, self.tag, (" " + self.detail) if self.detail else "")
-
-
-@dataclasses.dataclass
-class Result:
-    artifacts: t.List[Artifact]
-    findings: t.List[Finding]
-    spec: str  # the generated spec in outdir, or "" when the project ships one
-    name: str
-
-
 def python_requires(requirement):
     """A PEP 508 requirement as RPM dependencies on python3dist(NAME), versions mapped."""
     from packaging.requirements import Requirement
@@ -179,8 +161,8 @@ def python_requires(requirement):
     return deps or [base]
 
 
-def spec_text(root, meta, opts, names, release):
-    """A spec for the project, from its metadata."""
+def _preamble(root, meta, names, release):
+    """The spec's tags, up to %description."""
     evr = _version.rpm_evr(release.version, release.rpm_release)
     synopsis = _pkgspec.synopsis(meta, root)
     license_ = meta.license.strip()
@@ -211,6 +193,39 @@ def spec_text(root, meta, opts, names, release):
         lines += ["Requires:       %s" % dep for dep in python_requires(req)]
     if names.service:
         lines += ["Requires(pre):  shadow-utils", "%{?systemd_requires}"]
+    return lines
+
+
+def _scriptlets(user):
+    """A service's %pre (its system user) and the systemd scriptlets."""
+    return ["", "%pre",
+            "getent group %s >/dev/null || groupadd -r %s" % (user, user),
+            "getent passwd %s >/dev/null || useradd -r -g %s -d /var/lib/%s -s /sbin/nologin "
+            "-c '%s service' %s" % (user, user, user, user, user),
+            "exit 0",
+            "", "%post", "%%systemd_post %s.service" % user,
+            "", "%preun", "%%systemd_preun %s.service" % user,
+            "", "%postun", "%%systemd_postun_with_restart %s.service" % user]
+
+
+def _files_section(root, meta, names, pages):
+    lines = ["", "%files -f %{pyproject_files}"]
+    licenses = [n for n in _pkgspec.LICENSE_FILES if os.path.isfile(os.path.join(root, n))]
+    if licenses:
+        lines.append("%%license %s" % " ".join(licenses))
+    docs = [n for n in ("README.rst", "README.md", "README.txt", "README") if os.path.isfile(os.path.join(root, n))]
+    if docs:
+        lines.append("%%doc %s" % docs[0])
+    lines += ["%%{_bindir}/%s" % s for s in sorted(meta.scripts)]
+    lines += ["%%{_mandir}/man%s/%s*" % (p.rsplit(".", 1)[1], os.path.basename(p)) for p in pages]
+    if names.service:
+        lines.append("%%{_unitdir}/%s.service" % names.package)
+    return lines
+
+
+def spec_text(root, meta, opts, names, release):
+    """A spec for the project, from its metadata."""
+    lines = _preamble(root, meta, names, release)
     lines += ["", "%description"] + _pkgspec.description_paragraphs(meta, names, width=79, sep="") + [
         "",
         "%prep",
@@ -235,26 +250,8 @@ def spec_text(root, meta, opts, names, release):
     if modules:
         lines += ["", "%check", "%%pyproject_check_import %s" % " ".join(modules)]
     if names.service:
-        user = names.package
-        lines += ["", "%pre",
-                  "getent group %s >/dev/null || groupadd -r %s" % (user, user),
-                  "getent passwd %s >/dev/null || useradd -r -g %s -d /var/lib/%s -s /sbin/nologin "
-                  "-c '%s service' %s" % (user, user, user, user, user),
-                  "exit 0",
-                  "", "%post", "%%systemd_post %s.service" % user,
-                  "", "%preun", "%%systemd_preun %s.service" % user,
-                  "", "%postun", "%%systemd_postun_with_restart %s.service" % user]
-    lines += ["", "%files -f %{pyproject_files}"]
-    licenses = [n for n in _pkgspec.LICENSE_FILES if os.path.isfile(os.path.join(root, n))]
-    if licenses:
-        lines.append("%%license %s" % " ".join(licenses))
-    docs = [n for n in ("README.rst", "README.md", "README.txt", "README") if os.path.isfile(os.path.join(root, n))]
-    if docs:
-        lines.append("%%doc %s" % docs[0])
-    lines += ["%%{_bindir}/%s" % s for s in sorted(meta.scripts)]
-    lines += ["%%{_mandir}/man%s/%s*" % (p.rsplit(".", 1)[1], os.path.basename(p)) for p in pages]
-    if names.service:
-        lines.append("%%{_unitdir}/%s.service" % names.package)
+        lines += _scriptlets(names.package)
+    lines += _files_section(root, meta, names, pages)
     lines += ["", "%changelog", ""]
     return "\n".join(lines)
 
@@ -264,7 +261,8 @@ def findings_of(output):
     for line in output.splitlines():
         match = re.match(r"^(\S+?): ([EWI]): (\S+)(?: (.*))?$", line)
         if match:
-            found.append(Finding(match.group(2), match.group(1), match.group(3), match.group(4) or ""))
+            found.append(_pkgbuild.Finding(match.group(2), match.group(1), match.group(3), match.group(4) or "",
+                                           "rpmlint"))
     return found
 
 
@@ -291,86 +289,151 @@ def _has_fedora_macros():
     return _cmd.run(["rpm", "--eval", "%{?pyproject_wheel:yes}"], check=False).stdout.strip() == "yes"
 
 
-def build(root, outdir, release, opts, lint=True):
-    """Build the .rpm and .src.rpm of ``root`` into ``outdir``; returns a Result."""
-    meta = _project.metadata(root)
-    if _version.parse(meta.version) != _version.parse(release.version):
-        raise RpmError("Project '%s' declares version %s, not the release's %s: set the version first "
-                       "(project_version)." % (root, meta.version, release.version))
-    names = _pkgspec.naming(root, meta, opts.kind, opts.service_command, "/etc/sysconfig/",
-                            package=opts.name)
-    release = dataclasses.replace(release, maintainer=release.maintainer or opts.packager or meta.author)
-    if not release.maintainer:
-        raise RpmError("Project '%s' names no author with an email; set the packager ('Name <email>')." % root)
-    epoch = int(release.date.timestamp())
-    evr = _version.rpm_evr(release.version, release.rpm_release)
-    own = sorted(glob.glob(os.path.join(root, "*.spec")))
-    # rpm records the expanded spec, with the _topdir's path, in the source package's header (and
-    # the binary package its digest): a fixed path, one build at a time, keeps the bytes the same.
-    os.makedirs(BUILD_ROOT, exist_ok=True)
-    with _locked_dir(BUILD_ROOT, names.package) as tmp:
-        top = os.path.join(tmp, "rpmbuild")
+# rpmbuild's options for the same bytes from the same input: build time and file times from
+# SOURCE_DATE_EPOCH, a fixed build host, gzip payloads (every rpm reads them).
+REPRODUCIBLE = ["--define", "_buildhost %s" % BUILD_HOST, "--define", "use_source_date_epoch_as_buildtime 1",
+                "--define", "clamp_mtime_to_source_date_epoch 1", "--define", "_source_payload w9.gzdio",
+                "--define", "_binary_payload w9.gzdio",
+                "--define", "__brp_compress /bin/bash /usr/lib/rpm/brp-compress"]
+
+
+class Backend(_pkgbuild.Backend):
+    """The RPM steps of ``_pkgbuild.build``: a spec and SOURCES under a _topdir of its own, rpmbuild, rpmlint."""
+
+    format = "rpm"
+    record = RECORD
+    lint_tool = "rpmlint"
+    lint_option = "rpmlint_allow"
+    libraries = (("packaging", "packaging.requirements"), ("specfile", "specfile"), ("build", "build.util"))
+    error = RpmError
+
+    def name(self, job):
+        job.names = _pkgspec.naming(job.root, job.meta, job.opts.kind, job.opts.service_command, "/etc/sysconfig/",
+                                    package=job.opts.name)
+        job.release = dataclasses.replace(job.release, maintainer=job.release.maintainer or job.opts.packager
+                                          or job.meta.author)
+        if not job.release.maintainer:
+            raise RpmError("Project '%s' names no author with an email; set the packager ('Name <email>')."
+                           % job.root)
+        own = sorted(glob.glob(os.path.join(job.root, "*.spec")))
+        job.own = own[0] if own else ""
+        job.extra["evr"] = _version.rpm_evr(job.release.version, job.release.rpm_release)
+
+    def scratch(self, job):
+        # rpm records the expanded spec, with the _topdir's path, in the source package's header (and
+        # the binary package its digest): a fixed path, one build at a time, keeps the bytes the same.
+        os.makedirs(BUILD_ROOT, exist_ok=True)
+        return _locked_dir(BUILD_ROOT, job.names.package)
+
+    def tree(self, job):
+        job.extra["top"] = top = os.path.join(job.tmp, "rpmbuild")
         for sub in ("SOURCES", "SPECS", "BUILD", "RPMS", "SRPMS", "BUILDROOT"):
             os.makedirs(os.path.join(top, sub))
-        tree = os.path.join(tmp, "%s-%s" % (names.package, evr.version))
-        copy_sources(root, tree)
-        for path in glob.glob(os.path.join(tree, "*.spec")):
-            os.unlink(path)
-        if own:
-            with open(own[0], encoding="utf-8") as handle:
-                text = handle.read()
-        else:
-            text = spec_text(root, meta, opts, names, release)
-        spec = os.path.join(top, "SPECS", "%s.spec" % names.package)
-        with open(spec, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        if own:
-            _set_version(spec, evr)
-        try:
-            plan = _changelog.plan_entry(own[0] if own else spec, "rpm", open(spec, encoding="utf-8").read(), release)
-        except _changelog.ChangelogError as exc:
-            raise RpmError(str(exc))
-        with open(spec, "w", encoding="utf-8") as handle:
-            handle.write(plan.after)
-        name = names.package if not own else _spec_name(spec)
-        tarball_of_tree(os.path.join(top, "SOURCES", "%s-%s.tar.gz" % (name, evr.version)), tree,
-                        "%s-%s" % (name, evr.version), epoch)
-        with open(os.path.join(top, "SOURCES", "pkgops-pyproject.py"), "w", encoding="utf-8") as handle:
-            handle.write(PYPROJECT_HELPER)
-        if own:
-            # the spec's other sources (Source1: ... and so on) come from the project's tree
-            for source in re.findall(r"^Source\d*:\s*(\S+)", text, re.M):
-                local = os.path.join(root, os.path.basename(source))
-                if "%" not in source and os.path.isfile(local):
-                    shutil.copyfile(local, os.path.join(top, "SOURCES", os.path.basename(source)))
-        if names.service and not own:
-            with open(os.path.join(top, "SOURCES", "%s.service" % names.package), "w", encoding="utf-8") as handle:
-                handle.write(_unit.unit(names.service))
-        argv = ["rpmbuild", "-ba", "--define", "_topdir %s" % top,
-                "--define", "_buildhost %s" % BUILD_HOST, "--define", "use_source_date_epoch_as_buildtime 1",
-                "--define", "clamp_mtime_to_source_date_epoch 1", "--define", "_source_payload w9.gzdio",
-                "--define", "_binary_payload w9.gzdio", "--define", "__brp_compress /bin/bash /usr/lib/rpm/brp-compress"]
-        debian_host = not _has_fedora_macros()
-        if debian_host:
+        return os.path.join(job.tmp, "%s-%s" % (job.names.package, job.extra["evr"].version))
+
+    def leave_out(self, rel):
+        return rel.endswith(".spec") and os.sep not in rel  # the spec goes to SPECS/, not into the tarball
+
+    def files(self, job):
+        top = job.extra["top"]
+        job.extra["spec"] = spec = os.path.join(top, "SPECS", "%s.spec" % job.names.package)
+        files = {os.path.join(top, "SOURCES", "pkgops-pyproject.py"): (PYPROJECT_HELPER, 0o644)}
+        if job.own:
+            with open(job.own, encoding="utf-8") as handle:
+                files[spec] = (_own_spec(handle.read(), job.extra["evr"]), 0o644)
+            files.update(_own_sources(job.root, files[spec][0], os.path.join(top, "SOURCES")))
+            return files
+        files[spec] = (spec_text(job.root, job.meta, job.opts, job.names, job.release), 0o644)
+        if job.names.service:
+            unit = os.path.join(top, "SOURCES", "%s.service" % job.names.package)
+            files[unit] = (_unit.unit(job.names.service), 0o644)
+        return files
+
+    def changelog(self, job):
+        return job.extra["spec"], job.own or job.extra["spec"]
+
+    def tarball(self, job):
+        if job.own:
+            job.names.package = _spec_name(job.extra["spec"])
+        base = "%s-%s" % (job.names.package, job.extra["evr"].version)
+        tarball_of_tree(os.path.join(job.extra["top"], "SOURCES", base + ".tar.gz"), job.tree, base, job.epoch)
+
+    def run_build(self, job):
+        top = job.extra["top"]
+        argv = ["rpmbuild", "-ba", "--define", "_topdir %s" % top] + REPRODUCIBLE
+        job.extra["macros"] = "" if _has_fedora_macros() else MACROS
+        if job.extra["macros"]:
             macros = os.path.join(top, "pkgops-debian.macros")
             with open(macros, "w", encoding="utf-8") as handle:
                 handle.write(MACROS)
-            argv += ["--load", macros, "--nodeps", "--define", "_dbpath %s" % os.path.join(tmp, "rpmdb")]
-        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": tmp, "SOURCE_DATE_EPOCH": str(epoch),
+            argv += ["--load", macros, "--nodeps", "--define", "_dbpath %s" % os.path.join(job.tmp, "rpmdb")]
+        env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": job.tmp, "SOURCE_DATE_EPOCH": str(job.epoch),
                "PYTHONHASHSEED": "0", "TZ": "UTC"}
-        _cmd.run(argv + [spec], env=env, inherit_env=False, merge_stderr=True, what=root, error=RpmBuildError)
-        made = sorted(glob.glob(os.path.join(top, "RPMS", "*", "*.rpm")) + glob.glob(os.path.join(top, "SRPMS", "*.rpm")))
-        findings = rpmlint(made, tmp, MACROS if debian_host else "") if lint else []
-        bad = [f for f in findings if f.severity in ("E", "W") and f.tag not in opts.rpmlint_allow]
-        if bad:
-            raise RpmError("rpmlint reports %d error(s)/warning(s) for '%s' (allow a tag with a reason in "
-                           "rpmlint_allow only if it is justified):\n%s" % (len(bad), root, "\n".join(map(str, bad))))
-        arts = deliver(made, outdir)
-        spec_out = ""
-        if not own:
-            spec_out = os.path.join(outdir, os.path.basename(spec))
-            shutil.copyfile(spec, spec_out)
-    return Result(arts, findings, spec_out, name)
+        _cmd.run(argv + [job.extra["spec"]], env=env, inherit_env=False, merge_stderr=True, what=job.root,
+                 error=RpmBuildError)
+        return sorted(glob.glob(os.path.join(top, "RPMS", "*", "*.rpm")) + glob.glob(os.path.join(top, "SRPMS", "*.rpm")))
+
+    def lint(self, job, made):
+        return rpmlint(made, job.tmp, job.extra["macros"])
+
+    def keep(self, job, outdir):
+        if job.own:
+            return ""
+        spec_out = os.path.join(outdir, os.path.basename(job.extra["spec"]))
+        shutil.copyfile(job.extra["spec"], spec_out)
+        return spec_out
+
+    def version_keys(self, params):
+        return {"evr": _version.rpm_evr(params["version"], params["release"]).evr}
+
+    def options(self, params):
+        return Options(kind=params["kind"], name=params["name"] or "", packager=params["packager"] or "",
+                       service_command=params["service_command"], rpmlint_allow=params["rpmlint_allow"])
+
+    def release(self, params, date):
+        return _changelog.Release(version=params["version"], changes=params["changes"], date=date,
+                                  maintainer=params["packager"] or "", rpm_release=params["release"])
+
+    def extra(self, result):
+        return dict(rpmlint=[f.as_dict() for f in result.findings], name=result.name, spec=result.spec)
+
+    def result(self, paths, extra):
+        keys = dict(rpms=[x for x in paths if x.endswith(".rpm") and not x.endswith(".src.rpm")],
+                    rpmlint=extra.get("rpmlint", []))
+        srpms = [x for x in paths if x.endswith(".src.rpm")]
+        if srpms:
+            keys.update(srpm=srpms[0], name=extra.get("name"))
+        if extra.get("spec"):
+            keys["spec"] = extra["spec"]
+        return keys
+
+
+BACKEND = Backend()
+
+
+def build(root, outdir, release, opts, lint=True):
+    """Build the .rpm and .src.rpm of ``root`` into ``outdir`` (``_pkgbuild.build`` with the RPM steps)."""
+    return _pkgbuild.build(BACKEND, root, outdir, release, opts, lint)
+
+
+def _own_spec(text, evr):
+    """The project's own spec with the release's Version and Release (through specfile)."""
+    from specfile import Specfile
+
+    spec = Specfile(content=text, sourcedir="/nonexistent", force_parse=True)
+    spec.set_version_and_release(evr.version, evr.release)
+    return str(spec)
+
+
+def _own_sources(root, text, sources):
+    """The own spec's other sources (Source1: ... and so on), from the project's tree."""
+    files = {}
+    for source in re.findall(r"^Source\d*:\s*(\S+)", text, re.M):
+        local = os.path.join(root, os.path.basename(source))
+        if "%" not in source and os.path.isfile(local):
+            with open(local, "rb") as handle:
+                files[os.path.join(sources, os.path.basename(source))] = (handle.read(), 0o644)
+    return files
 
 
 @contextlib.contextmanager
@@ -393,12 +456,5 @@ def _spec_name(spec):
     return Specfile(spec).expanded_name
 
 
-def _set_version(spec, evr):
-    from specfile import Specfile
-
-    with Specfile(spec, autosave=True) as handle:
-        handle.set_version_and_release(evr.version, evr.release)
-
-
-__all__: t.List[str] = ["RpmError", "RpmCommandError", "RpmBuildError", "Options", "Result", "RECORD", "MACROS",
+__all__: t.List[str] = ["RpmError", "RpmCommandError", "RpmBuildError", "Options", "BACKEND", "RECORD", "MACROS",
                         "PYPROJECT_HELPER", "RPMLINT_TOML", "build", "spec_text", "python_requires", "findings_of"]

@@ -208,84 +208,28 @@ version:
   sample: 1.1.0-1
 """
 
-import dataclasses
-import traceback
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _record, _version
-
-IMPORT_ERROR = None
-try:
-    from ansible_collections.pkgops.release.plugins.module_utils import _debian
-except ImportError:
-    _debian = None
-    IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.pkgops.release.plugins.module_utils import _pkgbuild
+from ansible_collections.pkgops.release.plugins.module_utils._debian import BACKEND
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type="path", required=True),
-            dest=dict(type="path", required=True),
-            version=dict(type="str", required=True),
-            changes=dict(type="list", elements="str", required=True),
-            date=dict(type="str", required=True),
+            _pkgbuild.COMMON_ARGS,
             maintainer=dict(type="str"),
             distribution=dict(type="str", default="unstable"),
             urgency=dict(type="str", default="medium"),
             revision=dict(type="str", default="1"),
-            kind=dict(type="str", choices=["auto", "service", "library"], default="auto"),
             source=dict(type="str"),
             package=dict(type="str"),
             section=dict(type="str"),
-            service_command=dict(type="list", elements="str", default=[]),
             lintian_allow=dict(type="dict", default={}),
-            lint=dict(type="bool", default=True),
-            force=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
-    if _debian is None:
-        module.fail_json(msg=missing_required_lib("python-debian"), exception=IMPORT_ERROR)
-    p = module.params
-    unexplained = _pkgspec.unexplained_allowance("lintian_allow", p["lintian_allow"])
-    if unexplained:
-        module.fail_json(msg=unexplained)
-    try:
-        date, _given = _changelog.parse_date(p["date"])
-        deb_version = _version.deb_version(p["version"], p["revision"])
-    except (_changelog.ChangelogError, _version.VersionError) as exc:
-        module.fail_json(msg=str(exc))
-    opts = _debian.Options(kind=p["kind"], source=p["source"] or "", package=p["package"] or "",
-                           maintainer=p["maintainer"] or "", section=p["section"] or "",
-                           service_command=p["service_command"], lintian_allow=p["lintian_allow"])
-    release = _changelog.Release(version=p["version"], changes=p["changes"], date=date,
-                                 maintainer=p["maintainer"] or "", distribution=p["distribution"],
-                                 urgency=p["urgency"], deb_revision=p["revision"])
-    inputs = dict((k, v) for k, v in p.items() if k not in ("dest", "force"))
-
-    def finish(changed, skipped, arts, extra):
-        paths = [a.path for a in arts]
-        result = dict(changed=changed, skipped_build=skipped, artifacts=[a.as_dict() for a in arts],
-                      debs=[x for x in paths if x.endswith(".deb")], version=deb_version,
-                      lintian=extra.get("lintian", []), generated=extra.get("generated", []))
-        changes = [x for x in paths if x.endswith(".changes")]
-        if changes:
-            result.update(changes_file=changes[0], source=extra.get("source"), package=extra.get("package"))
-        module.exit_json(**result)
-
-    def build():
-        result = _debian.build(p["path"], p["dest"], release, opts, lint=p["lint"])
-        return result.artifacts, dict(lintian=[dataclasses.asdict(f) for f in result.findings],
-                                      generated=result.generated, source=result.source, package=result.package)
-
-    try:
-        done = _record.cached_build(p["path"], p["dest"], _debian.RECORD, inputs, build, force=p["force"],
-                                    check_mode=module.check_mode)
-    except (_debian.DebianError, _changelog.ChangelogError, _cmd.CommandError, ValueError, OSError) as exc:
-        module.fail_json(**_cmd.fail_keys(exc))
-    finish(done.changed, done.skipped, done.artifacts, done.extra)
+    _pkgbuild.run_module(module, BACKEND)
 
 
 if __name__ == "__main__":

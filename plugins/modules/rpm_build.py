@@ -153,70 +153,24 @@ evr:
   sample: 1.1.0-1
 """
 
-import dataclasses
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _record, _rpm, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _pkgbuild
+from ansible_collections.pkgops.release.plugins.module_utils._rpm import BACKEND
 
 
 def main():
     module = AnsibleModule(
         argument_spec=dict(
-            path=dict(type="path", required=True),
-            dest=dict(type="path", required=True),
-            version=dict(type="str", required=True),
+            _pkgbuild.COMMON_ARGS,
             release=dict(type="str", default="1"),
-            changes=dict(type="list", elements="str", required=True),
-            date=dict(type="str", required=True),
             packager=dict(type="str"),
-            kind=dict(type="str", choices=["auto", "service", "library"], default="auto"),
             name=dict(type="str"),
-            service_command=dict(type="list", elements="str", default=[]),
             rpmlint_allow=dict(type="dict", default={}),
-            lint=dict(type="bool", default=True),
-            force=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
-    p = module.params
-    unexplained = _pkgspec.unexplained_allowance("rpmlint_allow", p["rpmlint_allow"])
-    if unexplained:
-        module.fail_json(msg=unexplained)
-    try:
-        date, _given = _changelog.parse_date(p["date"])
-        evr = _version.rpm_evr(p["version"], p["release"])
-    except (_changelog.ChangelogError, _version.VersionError) as exc:
-        module.fail_json(msg=str(exc))
-    opts = _rpm.Options(kind=p["kind"], name=p["name"] or "", packager=p["packager"] or "",
-                        service_command=p["service_command"], rpmlint_allow=p["rpmlint_allow"])
-    release = _changelog.Release(version=p["version"], changes=p["changes"], date=date,
-                                 maintainer=p["packager"] or "", rpm_release=p["release"])
-    inputs = dict((k, v) for k, v in p.items() if k not in ("dest", "force"))
-
-    def finish(changed, skipped, arts, extra):
-        paths = [a.path for a in arts]
-        result = dict(changed=changed, skipped_build=skipped, artifacts=[a.as_dict() for a in arts],
-                      rpms=[x for x in paths if x.endswith(".rpm") and not x.endswith(".src.rpm")],
-                      rpmlint=extra.get("rpmlint", []), evr=evr.evr)
-        srpms = [x for x in paths if x.endswith(".src.rpm")]
-        if srpms:
-            result.update(srpm=srpms[0], name=extra.get("name"))
-        if extra.get("spec"):
-            result["spec"] = extra["spec"]
-        module.exit_json(**result)
-
-    def build():
-        result = _rpm.build(p["path"], p["dest"], release, opts, lint=p["lint"])
-        return result.artifacts, dict(rpmlint=[dataclasses.asdict(f) for f in result.findings], name=result.name,
-                                      spec=result.spec or "")
-
-    try:
-        done = _record.cached_build(p["path"], p["dest"], _rpm.RECORD, inputs, build, force=p["force"],
-                                    check_mode=module.check_mode)
-    except (_rpm.RpmError, _changelog.ChangelogError, _cmd.CommandError, ValueError, OSError) as exc:
-        module.fail_json(**_cmd.fail_keys(exc))
-    finish(done.changed, done.skipped, done.artifacts, done.extra)
+    _pkgbuild.run_module(module, BACKEND)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _debian, _project
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _debian, _pkgbuild, _project
 from ansible_collections.pkgops.release.plugins.module_utils._files import source_files
 from project_fixtures import example, library  # the tests' projects
 
@@ -114,7 +114,7 @@ def test_lintian_output_and_allowed_tags():
     assert [(f.severity, f.package, f.tag) for f in found] == [
         ("E", "hello source", "missing-build-dependency"), ("W", "hello", "initial-upload-closes-no-bugs"),
         ("I", "hello", "package-supports-alternative-init-but-no-init.d-script")]
-    assert [f.tag for f in _debian.blocking(found, {"initial-upload-closes-no-bugs": "no ITP"})] == [
+    assert [f.tag for f in _pkgbuild.blocking(found, {"initial-upload-closes-no-bugs": "no ITP"})] == [
         "missing-build-dependency"]
 
 
