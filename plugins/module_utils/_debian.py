@@ -71,12 +71,13 @@ class DebianBuildError(_pkgspec.BuildFailed, DebianError):
 
 @dataclasses.dataclass
 class Options:
-    kind: str = "auto"  # service, library, or auto (service when the project has one console script)
+    kind: str = "auto"  # service, application, library, or auto (_pkgspec.decide_kind)
     source: str = ""
     package: str = ""
     maintainer: str = ""
     section: str = ""
     service_command: t.List[str] = dataclasses.field(default_factory=list)
+    tests: bool = True  # run the project's tests at build time (else the nocheck option and profile)
     lintian_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -233,6 +234,9 @@ def generate(root, meta, opts, names, has_tests):
         "debian/%s.lintian-overrides" % names.package: (NO_ITP, 0o644),
     }
     pages = _pkgspec.man_pages(root)
+    for name, text in _pkgspec.written_man_pages(root, meta, names).items():
+        files["debian/" + name] = (text, 0o644)
+        pages.append("debian/" + name)
     if pages:
         files["debian/%s.manpages" % names.package] = ("\n".join(pages) + "\n", 0o644)
     if names.service:
@@ -330,9 +334,14 @@ class Backend(_pkgbuild.Backend):
                             skip=("debian",))
 
     def run_build(self, job):
+        options = os.environ.get("DEB_BUILD_OPTIONS", "").split()
+        argv = ["dpkg-buildpackage", "-us", "-uc", "--build=full"]
+        if not job.opts.tests:
+            options.append("nocheck")
+            argv.append("--build-profiles=nocheck")
         env = {"PATH": BUILD_PATH, "HOME": job.tmp, "SOURCE_DATE_EPOCH": str(job.epoch),
-               "DEB_BUILD_OPTIONS": os.environ.get("DEB_BUILD_OPTIONS", ""), "PYTHONHASHSEED": "0"}
-        _cmd.run(["dpkg-buildpackage", "-us", "-uc", "--build=full"], cwd=job.tree, env=env, inherit_env=False,
+               "DEB_BUILD_OPTIONS": " ".join(options), "PYTHONHASHSEED": "0"}
+        _cmd.run(argv, cwd=job.tree, env=env, inherit_env=False,
                  merge_stderr=True, what=job.root, error=DebianBuildError)
         return [os.path.join(job.tmp, n) for n in sorted(os.listdir(job.tmp)) if os.path.isfile(os.path.join(job.tmp, n))]
 
@@ -346,7 +355,8 @@ class Backend(_pkgbuild.Backend):
     def options(self, params):
         return Options(kind=params["kind"], source=params["source"] or "", package=params["package"] or "",
                        maintainer=params["maintainer"] or "", section=params["section"] or "",
-                       service_command=params["service_command"], lintian_allow=params["lintian_allow"])
+                       service_command=params["service_command"], tests=params["tests"],
+                       lintian_allow=params["lintian_allow"])
 
     def release(self, params, date):
         return _changelog.Release(version=params["version"], changes=params["changes"], date=date,

@@ -31,8 +31,9 @@ COMMON_ARGS = dict(
     version=dict(type="str", required=True),
     changes=dict(type="list", elements="str", required=True),
     date=dict(type="str", required=True),
-    kind=dict(type="str", choices=["auto", "service", "library"], default="auto"),
+    kind=dict(type="str", choices=["auto"] + list(_pkgspec.KINDS), default="auto"),
     service_command=dict(type="list", elements="str", default=[]),
+    tests=dict(type="bool", default=True),
     lint=dict(type="bool", default=True),
     force=dict(type="bool", default=False),
 )

@@ -4,9 +4,11 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What the Debian and the RPM package of a project share: its kind, names, texts and files.
 
-A project with exactly one console script (or a service command given) is a service: its
-package is named after the project and runs that program as a systemd unit under its own
-user; otherwise it is a library, packaged as python3-NAME. The synopsis, the description's
+A project is a service (its package named after the project runs its program as a systemd
+unit under its own user), an application (named after the project, its console scripts in
+/usr/bin, no unit, no user) or a library (python3-NAME). The user says which, or the project
+does in [tool.pkgops-release] ``kind``; otherwise a given service command makes a service, a
+console script an application, and the rest is a library. The synopsis, the description's
 paragraphs, the man pages and the import names come from the project once, for both formats.
 """
 
@@ -18,7 +20,7 @@ import re
 import textwrap
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _unit
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _project, _unit
 
 LICENSE_FILES = ("LICENSE", "LICENSE.txt", "LICENSE.rst", "LICENSE.md", "COPYING", "COPYING.txt")
 
@@ -49,6 +51,37 @@ def man_pages(root):
         if os.path.isdir(path):
             found += [os.path.join(folder, n) for n in sorted(os.listdir(path)) if re.search(r"\.[1-8]$", n)]
     return found
+
+
+def _roff(text):
+    """Plain text as roff: backslashes, dashes and a leading dot or quote escaped."""
+    text = text.replace("\\", "\\e").replace("-", "\\-")
+    return ("\\&" + text) if text[:1] in (".", "'") else text
+
+
+def written_man_pages(root, meta, names):
+    """{relative name (SCRIPT.1): roff text} - a short manual page for each console script the project ships
+    no page for (Debian's policy and rpmlint want one per program): its name line from the summary, the
+    readme's first paragraph, and where the project's own documentation is."""
+    have = set(os.path.basename(p).rsplit(".", 1)[0] for p in man_pages(root))
+    prose = description_paragraphs(meta, names, width=1000, sep="")[0] if meta.description else ""
+    pages = {}
+    for script in sorted(set(meta.scripts) - have):
+        lines = ['.TH "%s" "1" "" "%s %s" "User Commands"' % (script.upper(), _roff(meta.name), _roff(meta.version)),
+                 ".SH NAME", "%s \\- %s" % (_roff(script), _roff(synopsis(meta, root))),
+                 ".SH SYNOPSIS", ".B %s" % _roff(script), "[\\fIOPTIONS\\fR]",
+                 ".SH DESCRIPTION"]
+        if prose and prose.startswith("This package"):
+            prose = ""
+        if prose:
+            lines += [_roff(prose), ".PP"]
+        lines.append("%s is a command of %s. The project ships no manual page; this one was written from its "
+                     "metadata when it was packaged. The project's documentation describes the options."
+                     % (_roff(script), _roff(meta.name)))
+        if meta.homepage:
+            lines += [".SH SEE ALSO", _roff(meta.homepage)]
+        pages["%s.1" % script] = "\n".join(lines) + "\n"
+    return pages
 
 
 def import_names(root):
@@ -86,6 +119,9 @@ def description_paragraphs(meta, names, width=79, sep=" ."):
         break
     if names.kind == "service":
         closing = "This package runs %s as a systemd service under its own system user." % names.package
+    elif names.kind == "application":
+        plural = "s" if len(meta.scripts) > 1 else ""
+        closing = "This package installs the command%s %s." % (plural, ", ".join(sorted(meta.scripts)))
     else:
         closing = "This package installs the library for Python 3."
     out = []
@@ -96,12 +132,28 @@ def description_paragraphs(meta, names, width=79, sep=" ."):
     return out
 
 
+KINDS = ("service", "application", "library")
+TOOL_TABLE = "pkgops-release"  # [tool.pkgops-release] of pyproject.toml: what the project says of itself
+
+
+def decide_kind(root, meta, kind, service_command):
+    """The kind asked for; for ``auto``, the one the project declares ([tool.pkgops-release] kind), else a
+    service when a service command is given, an application when it has console scripts, else a library.
+    A command-line tool never becomes a daemon by default."""
+    if kind == "auto":
+        declared = _project._toml(root).get("tool", {}).get(TOOL_TABLE, {}).get("kind")
+        if declared is not None and declared not in KINDS:
+            raise PackagingError("File '%s' declares kind '%s' in [tool.%s]; use one of %s."
+                                 % (os.path.join(root, "pyproject.toml"), declared, TOOL_TABLE, ", ".join(KINDS)))
+        kind = declared or ("service" if service_command else "application" if meta.scripts else "library")
+    if kind not in KINDS:
+        raise PackagingError("kind must be %s or auto, not '%s'." % (", ".join(KINDS), kind))
+    return kind
+
+
 def naming(root, meta, kind, service_command, environment_dir, package="", source="", deb_source=False):
     """The package's kind and names, and for a service its unit."""
-    if kind == "auto":
-        kind = "service" if len(meta.scripts) == 1 or service_command else "library"
-    if kind not in ("service", "library"):
-        raise PackagingError("kind must be service, library or auto, not '%s'." % kind)
+    kind = decide_kind(root, meta, kind, service_command)
     base = package_name(meta.name)
     if kind == "library":
         base = base[len("python-"):] if base.startswith("python-") else base
@@ -155,5 +207,5 @@ class BuildFailed(_cmd.CommandError):
         return "%s failed for '%s' (rc %d):\n%s" % (self.binary, self.what, self.rc, failing_lines(self.stdout))
 
 
-__all__: t.List[str] = ["PackagingError", "BuildFailed", "failing_lines", "Naming", "LICENSE_FILES", "package_name",
-                        "man_pages", "import_names", "synopsis", "description_paragraphs", "naming"]
+__all__: t.List[str] = ["PackagingError", "BuildFailed", "failing_lines", "Naming", "KINDS", "decide_kind", "LICENSE_FILES", "package_name",
+                        "man_pages", "written_man_pages", "import_names", "synopsis", "description_paragraphs", "naming"]

@@ -37,6 +37,7 @@ from ansible_collections.pkgops.release.plugins.module_utils import (
 from ansible_collections.pkgops.release.plugins.module_utils._files import tarball_of_tree
 
 RECORD = ".pkgops-rpm.json"
+WRITTEN_PAGES = 10  # the Source number of the first manual page written for a script that has none
 BUILD_HOST = "pkgops-build"
 BUILD_ROOT = "/var/tmp/pkgops-rpmbuild"
 
@@ -139,10 +140,11 @@ class RpmBuildError(_pkgspec.BuildFailed, RpmError):
 
 @dataclasses.dataclass
 class Options:
-    kind: str = "auto"
+    kind: str = "auto"  # service, application, library, or auto (_pkgspec.decide_kind)
     name: str = ""
     packager: str = ""  # "Name <email>" of the %changelog entry; the project's author by default
     service_command: t.List[str] = dataclasses.field(default_factory=list)
+    tests: bool = True  # run %check (else rpmbuild --nocheck)
     rpmlint_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -182,6 +184,8 @@ def _preamble(root, meta, names, release):
     lines += ["Source0:        %{name}-%{version}.tar.gz"]
     if names.service:
         lines.append("Source1:        %s.service" % names.package)
+    for number, page in enumerate(sorted(_pkgspec.written_man_pages(root, meta, names)), WRITTEN_PAGES):
+        lines.append("Source%d:       %s" % (number, page))
     lines += ["BuildArch:      noarch", "",
               "BuildRequires:  python3-devel"]
     for text in _project.build_requires(root):
@@ -243,6 +247,9 @@ def spec_text(root, meta, opts, names, release):
         section = page.rsplit(".", 1)[1]
         lines.append("install -D -m 0644 %s %%{buildroot}%%{_mandir}/man%s/%s"
                      % (page, section, os.path.basename(page)))
+    for number, page in enumerate(sorted(_pkgspec.written_man_pages(root, meta, names)), WRITTEN_PAGES):
+        lines.append("install -D -m 0644 %%{SOURCE%d} %%{buildroot}%%{_mandir}/man1/%s" % (number, page))
+        pages.append(page)
     if names.service:
         # the unit's StateDirectory= makes /var/lib/NAME, owned by the service's user, at start
         lines.append("install -D -m 0644 %%{SOURCE1} %%{buildroot}%%{_unitdir}/%s.service" % names.package)
@@ -344,6 +351,8 @@ class Backend(_pkgbuild.Backend):
             files.update(_own_sources(job.root, files[spec][0], os.path.join(top, "SOURCES")))
             return files
         files[spec] = (spec_text(job.root, job.meta, job.opts, job.names, job.release), 0o644)
+        for page, text in _pkgspec.written_man_pages(job.root, job.meta, job.names).items():
+            files[os.path.join(top, "SOURCES", page)] = (text, 0o644)
         if job.names.service:
             unit = os.path.join(top, "SOURCES", "%s.service" % job.names.package)
             files[unit] = (_unit.unit(job.names.service), 0o644)
@@ -361,6 +370,8 @@ class Backend(_pkgbuild.Backend):
     def run_build(self, job):
         top = job.extra["top"]
         argv = ["rpmbuild", "-ba", "--define", "_topdir %s" % top] + REPRODUCIBLE
+        if not job.opts.tests:
+            argv.append("--nocheck")
         job.extra["macros"] = "" if _has_fedora_macros() else MACROS
         if job.extra["macros"]:
             macros = os.path.join(top, "pkgops-debian.macros")
@@ -388,7 +399,8 @@ class Backend(_pkgbuild.Backend):
 
     def options(self, params):
         return Options(kind=params["kind"], name=params["name"] or "", packager=params["packager"] or "",
-                       service_command=params["service_command"], rpmlint_allow=params["rpmlint_allow"])
+                       service_command=params["service_command"], tests=params["tests"],
+                       rpmlint_allow=params["rpmlint_allow"])
 
     def release(self, params, date):
         return _changelog.Release(version=params["version"], changes=params["changes"], date=date,

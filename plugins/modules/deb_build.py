@@ -15,8 +15,8 @@ description:
     and Debian tarballs, C(.buildinfo), C(.changes)) in a scratch copy; the project's tree is never changed.
   - When the project has no C(debian/) directory, one is generated from its metadata (read through its PEP 517
     build backend) - C(control) with the binary package named after Debian's Python policy (C(python3-NAME) from
-    source C(python-NAME) for a library, C(NAME) for a service) and C(Depends) on C(${python3:Depends}),
-    C(changelog) in C(dch)'s format, C(rules) with C(dh $@ --with python3 --buildsystem=pybuild), a DEP-5
+    source C(python-NAME) for a library, C(NAME) for a service or an application - see O(kind)) and C(Depends)
+    on C(${python3:Depends}), C(changelog) in C(dch)'s format, C(rules) with C(dh $@ --with python3 --buildsystem=pybuild), a DEP-5
     C(copyright) with the license mapped to Debian's short name, C(source/format) C(3.0 (quilt)), and for a
     service a hardened systemd unit (installed by dh_installsystemd) and a sysusers.d file for its own system
     user. The project's requirements become C(python3-NAME) build dependencies for its tests.
@@ -34,19 +34,12 @@ author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
   - pkgops.release.attributes.COMMANDS
+  - pkgops.release.package_build
 requirements:
   - python-debian
   - packaging
   - build
 options:
-  path:
-    description: The project's directory (C(pyproject.toml) and the sources).
-    type: path
-    required: true
-  dest:
-    description: Where the artifacts go. Created when absent.
-    type: path
-    required: true
   version:
     description:
       - The release's PEP 440 version; the project must already declare it (see M(pkgops.release.project_version)).
@@ -79,14 +72,6 @@ options:
     description: The Debian revision.
     type: str
     default: "1"
-  kind:
-    description:
-      - V(service) packages a long-running program (binary package C(NAME), a systemd unit and a system user);
-        V(library) a Python module (C(python3-NAME)).
-      - V(auto) picks V(service) when the project has exactly one console script or O(service_command) is set.
-    type: str
-    choices: [auto, service, library]
-    default: auto
   source:
     description: The source package name, instead of the one the policy gives.
     type: str
@@ -94,15 +79,8 @@ options:
     description: The binary package name, instead of the one the policy gives.
     type: str
   section:
-    description: The archive section; V(python) for a library and V(misc) for a service by default.
+    description: The archive section; V(python) for a library and V(misc) otherwise by default.
     type: str
-  service_command:
-    description:
-      - The service's command line; the first word is a program (under C(/usr/bin) when not absolute).
-      - By default the project's only console script, without arguments.
-    type: list
-    elements: str
-    default: []
   lintian_allow:
     description:
       - lintian tags that do not fail the build, each with the reason it is acceptable.
@@ -112,10 +90,6 @@ options:
     description: Run lintian. Only turn this off to build on a host without lintian; the findings are then empty.
     type: bool
     default: true
-  force:
-    description: Build even when the record says the inputs are unchanged.
-    type: bool
-    default: false
 notes:
   - Check mode reports whether a build would run, and builds nothing.
 seealso:

@@ -13,8 +13,8 @@ version_added: 0.1.0
 description:
   - Builds a project's RPMs with C(rpmbuild -ba) under its own C(_topdir) (never C(~/rpmbuild)), from a
     scratch copy; the project's tree is never changed.
-  - When the project has no spec, one is generated from its metadata - Name (the project for a service,
-    C(python3-NAME) for a library), Version and Release from the version mapping, Summary, License (SPDX), URL,
+  - When the project has no spec, one is generated from its metadata - Name (the project for a service or an
+    application, C(python3-NAME) for a library), Version and Release from the version mapping, Summary, License (SPDX), URL,
     Source0 (a tarball written deterministically from the tree), C(BuildArch noarch), BuildRequires, Requires
     mapped from the project's dependencies (C(python3dist(NAME)) with versions), C(%prep)/C(%build)/C(%install)
     with Fedora's pyproject macros, C(%check) importing the package, C(%files) from what the wheel installed
@@ -38,17 +38,10 @@ author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
   - pkgops.release.attributes.COMMANDS
+  - pkgops.release.package_build
 requirements:
   - rpm (rpmbuild), rpmlint, packaging, specfile, build
 options:
-  path:
-    description: The project's directory.
-    type: path
-    required: true
-  dest:
-    description: Where the artifacts go. Created when absent.
-    type: path
-    required: true
   version:
     description:
       - The release's PEP 440 version; the project must already declare it.
@@ -71,19 +64,9 @@ options:
   packager:
     description: C(Name <email>) of the C(%changelog) entry; by default the project's first author.
     type: str
-  kind:
-    description: V(service), V(library), or V(auto) (a service when the project has exactly one console script).
-    type: str
-    choices: [auto, service, library]
-    default: auto
   name:
     description: The package name, instead of the one the policy gives.
     type: str
-  service_command:
-    description: The service's command line; by default the project's only console script.
-    type: list
-    elements: str
-    default: []
   rpmlint_allow:
     description: rpmlint tags that do not fail the build, each with the reason it is acceptable.
     type: dict
@@ -92,10 +75,6 @@ options:
     description: Run rpmlint.
     type: bool
     default: true
-  force:
-    description: Build even when the record says the inputs are unchanged.
-    type: bool
-    default: false
 seealso:
   - module: pkgops.release.deb_build
   - module: pkgops.release.repo_publish

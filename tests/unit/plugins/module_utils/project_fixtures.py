@@ -48,3 +48,42 @@ def library(tmp_path, license_text="Apache-2.0"):
         packages = ["fancy_lib"]
         """ % (license_text, DEPENDENCIES)))
     return str(dest)
+
+
+def application(tmp_path):
+    """A command-line tool: one console script, no man page, no declared kind."""
+    dest = tmp_path / "greet"
+    (dest / "greet").mkdir(parents=True)
+    (dest / "greet" / "__init__.py").write_text("")
+    (dest / "greet" / "cli.py").write_text(textwrap.dedent('''\
+        import sys
+
+
+        def main():
+            print("hello, " + (sys.argv[1] if len(sys.argv) > 1 else "world"))
+        '''))
+    (dest / "LICENSE").write_text("Copyright (c) 2026 Greet Dev\n\nPermission is hereby granted, free of charge.\n")
+    (dest / "README.md").write_text("# greet\n\nGreet prints a friendly greeting on the command line.\n")
+    (dest / "pyproject.toml").write_text(textwrap.dedent("""\
+        [build-system]
+        requires = ["setuptools>=61"]
+        build-backend = "setuptools.build_meta"
+
+        [project]
+        name = "greet"
+        version = "0.3.0"
+        description = "Print a friendly greeting"
+        readme = "README.md"
+        license = {text = "MIT"}
+        authors = [{name = "Greet Dev", email = "dev@example.org"}]
+
+        [project.scripts]
+        greet = "greet.cli:main"
+
+        [project.urls]
+        Source = "https://example.org/greet"
+
+        [tool.setuptools]
+        packages = ["greet"]
+        """))
+    return str(dest)

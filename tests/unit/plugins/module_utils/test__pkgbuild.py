@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import ast
+import datetime
 import os
+import shutil
+import subprocess
 import sys
+import types
 from pathlib import Path
 
 import pytest
 
-from ansible_collections.pkgops.release.plugins.module_utils import _debian, _pkgbuild, _rpm
+from ansible_collections.pkgops.release.plugins.module_utils import (
+    _changelog, _debian, _pkgbuild, _pkgspec, _project, _rpm)
+
+from project_fixtures import application, example
 
 MODULE_UTILS = Path(__file__).resolve().parents[4] / "plugins" / "module_utils"
 
@@ -77,3 +84,75 @@ def _functions(path):
 def test_no_function_of_the_build_pipeline_is_over_60_lines(name):
     long = [(f, n) for f, n in _functions(MODULE_UTILS / name) if n > 60]
     assert not long, long
+
+
+def _meta(scripts):
+    return types.SimpleNamespace(scripts=scripts)
+
+
+@pytest.mark.parametrize("declared,kind,command,scripts,expected", [
+    (None, "auto", [], {"greet": "greet.cli:main"}, "application"),  # a command-line tool is not a daemon
+    (None, "auto", [], {"a": "x:a", "b": "x:b"}, "application"),
+    (None, "auto", [], {}, "library"),
+    (None, "auto", ["/usr/bin/serve", "--port", "8000"], {}, "service"),
+    ("service", "auto", [], {"greet": "greet.cli:main"}, "service"),  # what the project says of itself
+    ("library", "auto", [], {"greet": "greet.cli:main"}, "library"),
+    ("service", "application", [], {"greet": "greet.cli:main"}, "application"),  # the user's word wins
+])
+def test_the_kind(tmp_path, declared, kind, command, scripts, expected):
+    text = '[project]\nname = "p"\n' + ('\n[tool.pkgops-release]\nkind = "%s"\n' % declared if declared else "")
+    (tmp_path / "pyproject.toml").write_text(text)
+    assert _pkgspec.decide_kind(str(tmp_path), _meta(scripts), kind, command) == expected
+
+
+def test_a_declared_kind_that_does_not_exist_names_the_file(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[project]\nname = "p"\n\n[tool.pkgops-release]\nkind = "daemon"\n')
+    with pytest.raises(_pkgspec.PackagingError) as exc:
+        _pkgspec.decide_kind(str(tmp_path), _meta({}), "auto", [])
+    assert str(exc.value) == ("File '%s' declares kind 'daemon' in [tool.pkgops-release]; use one of service, "
+                              "application, library." % (tmp_path / "pyproject.toml"))
+
+
+def _listing(argv):
+    return subprocess.run(argv, capture_output=True, text=True, check=True).stdout
+
+
+@pytest.mark.skipif(not (shutil.which("dpkg-buildpackage") and shutil.which("rpmbuild")),
+                    reason="needs dpkg-buildpackage and rpmbuild")
+def test_an_application_gets_its_command_and_a_manual_page_but_no_unit_and_no_user(tmp_path):
+    root = application(tmp_path)
+    release = _changelog.Release(version="0.3.0", changes=["First release."],
+                                 date=datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc),
+                                 maintainer="Greet Dev <dev@example.org>")
+    deb = _debian.build(root, str(tmp_path / "deb"), release, _debian.Options())  # lintian clean, or it raises
+    rpm = _rpm.build(root, str(tmp_path / "rpm"), release, _rpm.Options())  # rpmlint clean, or it raises
+    assert (deb.names.kind, deb.package, rpm.package) == ("application", "greet", "greet")
+    deb_file = [a.path for a in deb.artifacts if a.path.endswith(".deb")][0]
+    files = _listing(["dpkg-deb", "--contents", deb_file])
+    assert "./usr/bin/greet" in files and "./usr/share/man/man1/greet.1.gz" in files
+    assert ".service" not in files and "sysusers" not in files
+    rpm_file = [a.path for a in rpm.artifacts if a.path.endswith(".noarch.rpm")][0]
+    files = _listing(["rpm", "-qlp", rpm_file])
+    assert "/usr/bin/greet" in files and "/usr/share/man/man1/greet.1.gz" in files and ".service" not in files
+    assert _listing(["rpm", "-qp", "--scripts", rpm_file]).strip() == "", "no user made, no unit enabled"
+    page = _pkgspec.written_man_pages(root, _project.metadata(root), deb.names)["greet.1"]
+    (tmp_path / "greet.1").write_text(page)
+    check = subprocess.run(["groff", "-man", "-ww", "-z", str(tmp_path / "greet.1")], capture_output=True, text=True,
+                           check=False)
+    assert check.returncode == 0 and check.stderr == ""
+    text = _listing(["groff", "-man", "-Tutf8", "-P", "-c", str(tmp_path / "greet.1")])
+    assert "greet - Print a friendly greeting" in text and "Greet prints a friendly greeting" in text
+
+
+@pytest.mark.skipif(not shutil.which("dpkg-buildpackage"), reason="needs dpkg-buildpackage")
+def test_tests_false_builds_a_project_whose_own_tests_fail(tmp_path):
+    root = example(tmp_path)
+    test = Path(root) / "tests" / "test_main.py"
+    test.write_text(test.read_text() + "\n\ndef test_broken():\n    assert 1 == 2, 'deliberately broken'\n")
+    release = _changelog.Release(version="1.1.0", changes=["Answer HEAD requests."],
+                                 date=datetime.datetime(2026, 11, 25, tzinfo=datetime.timezone.utc),
+                                 maintainer="Release Team <release@example.com>")
+    with pytest.raises(_debian.DebianError):
+        _debian.build(root, str(tmp_path / "out"), release, _debian.Options())
+    built = _debian.build(root, str(tmp_path / "out"), release, _debian.Options(tests=False))
+    assert any(a.path.endswith(".deb") for a in built.artifacts)
