@@ -124,9 +124,8 @@ def make_sdist(folder, name="hello_world", version="1.0.0", meta_name="hello-wor
     base = "%s-%s" % (name, version)
     path = os.path.join(folder, base + ".tar.gz")
     with tarfile.open(path, "w:gz") as archive:
-        for member, data in [(base + "/PKG-INFO", ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n"
-                                                    % (meta_name, version)).encode()),
-                             (base + "/data.bin", payload())]:
+        pkg_info = ("Metadata-Version: 2.1\nName: %s\nVersion: %s\n" % (meta_name, version)).encode()
+        for member, data in [(base + "/PKG-INFO", pkg_info), (base + "/data.bin", payload())]:
             info = tarfile.TarInfo(member)
             info.size = len(data)
             archive.addfile(info, io.BytesIO(data))
@@ -443,10 +442,10 @@ def link(name, target, kind=tarfile.SYMTYPE):
 
 
 @pytest.mark.parametrize("extra, says", [
-    ([tarfile.TarInfo("other-1.0/setup.py")], "member 'other-1.0/setup.py' is outside the top directory "
-                                               "hello_world-1.0.0/"),
-    ([link("hello_world-1.0.0/up", "../../etc/passwd")], "member 'hello_world-1.0.0/up' links to "
-                                                          "'../../etc/passwd', outside the archive's tree"),
+    ([tarfile.TarInfo("other-1.0/setup.py")],
+     "member 'other-1.0/setup.py' is outside the top directory hello_world-1.0.0/"),
+    ([link("hello_world-1.0.0/up", "../../etc/passwd")],
+     "member 'hello_world-1.0.0/up' links to '../../etc/passwd', outside the archive's tree"),
     ([link("hello_world-1.0.0/abs", "/etc/passwd")],
      "member 'hello_world-1.0.0/abs' links to '/etc/passwd', outside the archive's tree"),
     ([link("hello_world-1.0.0/hard", "etc/passwd", tarfile.LNKTYPE)],
