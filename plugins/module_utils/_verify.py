@@ -6,8 +6,9 @@
 
 - every file name: no whitespace, control characters, bytes that are not UTF-8 or '/', and no leading
   '-' or '.' (``check_name``);
-- a .deb: dpkg-deb reads its control and all of its data; Package, Version and Architecture agree with
-  the file name ``NAME_VERSION_ARCH.deb`` (the version without its epoch);
+- a .deb: dpkg-deb reads its control and all of its data, so the compressors' checksums (xz, zstd, gzip)
+  find a damaged member (an uncompressed member, ``dpkg-deb -Znone``, has no checksum of its own); Package,
+  Version and Architecture agree with the file name ``NAME_VERSION_ARCH.deb`` (the version without its epoch);
 - an .rpm: rpmkeys checks its header and payload digests; its NEVRA agrees with the file name
   ``NAME-VERSION-RELEASE.ARCH.rpm`` (``.src.rpm`` for a source package);
 - a wheel or an sdist (.tar.gz): the whole archive reads (CRCs included), no member leaves the archive's
@@ -117,6 +118,8 @@ def _start(path, suffix):
         mode = os.stat(path).st_mode
     except FileNotFoundError:
         raise _error(path, "does not exist", "build it first, or correct the path")
+    except OSError as exc:
+        raise _error(path, "cannot be read (%s)" % exc.strerror, "correct the path")
     if not stat.S_ISREG(mode):
         raise _error(path, "is not a regular file", "give the artifact itself")
     return path
@@ -397,7 +400,12 @@ def _check_entry(path, name, size, digest):
     if os.path.dirname(os.path.realpath(local)) != os.path.realpath(folder):
         raise _error(path, "lists %s, which resolves to %s, outside %s" % (name, os.path.realpath(local), folder),
                      "copy the file itself next to it, not a link")
-    if not stat.S_ISREG(os.stat(local).st_mode):
+    try:
+        mode = os.stat(local).st_mode
+    except OSError as exc:
+        raise _error(path, "lists %s, which cannot be read (%s)" % (name, exc.strerror),
+                     "copy the file itself next to it, not a link")
+    if not stat.S_ISREG(mode):
         raise _error(path, "lists %s, which is not a regular file" % name, "copy the file itself next to it")
     actual = os.path.getsize(local)
     if actual != size:

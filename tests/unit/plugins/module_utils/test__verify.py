@@ -246,6 +246,9 @@ def test_check_name_takes_the_base_name_only():
 def test_missing_file_directory_and_wrong_kind(tmp_path):
     with pytest.raises(VerifyError, match=r"File '.*/gone_1.0_all.deb' does not exist; build it first"):
         v.verify_deb(str(tmp_path / "gone_1.0_all.deb"))
+    os.symlink("loop_1.0_all.deb", str(tmp_path / "loop_1.0_all.deb"))
+    with pytest.raises(VerifyError, match=r"loop_1.0_all.deb' cannot be read \(Too many levels of symbolic links\)"):
+        v.verify_deb(str(tmp_path / "loop_1.0_all.deb"))
     (tmp_path / "dir_1.0_all.deb").mkdir()
     with pytest.raises(VerifyError, match=r"File '.*/dir_1.0_all.deb' is not a regular file"):
         v.verify(str(tmp_path / "dir_1.0_all.deb"))
@@ -525,6 +528,18 @@ def test_changes_listed_file_is_a_link_out_of_the_directory(deb, tmp_path):
     with pytest.raises(VerifyError, match="lists hello_1.0-1_all.deb, which resolves to %s, outside %s; copy the file "
                                           "itself" % (deb, up)):
         v.verify_changes(changes)
+
+
+def test_changes_listed_file_is_a_dangling_link_or_a_directory(tmp_path):
+    os.symlink("gone.deb", str(tmp_path / "x.deb"))
+    (tmp_path / "d.deb").mkdir()
+    digest = hashlib.sha256(b"data").hexdigest()
+    for entry, says in (("x.deb", "lists x.deb, which cannot be read (No such file or directory)"),
+                        ("d.deb", "lists d.deb, which is not a regular file")):
+        text = ("Format: 1.8\nSource: hello\nVersion: 1.0\nChecksums-Sha256:\n %s 4 %s\nFiles:\n"
+                " 8d777f385d3dfec8815d20f7496026dc 4 misc optional %s\n" % (digest, entry, entry))
+        with pytest.raises(VerifyError, match=re.escape(says + "; copy the file itself next to it")):
+            v.verify_changes(write(tmp_path / "hello.changes", text))
 
 
 def test_changes_checksum_size_and_missing_file(source, tmp_path):
