@@ -204,6 +204,22 @@ def refuse_blocking(backend, job, findings):
                                                     "\n".join(str(f) for f in bad)))
 
 
+def run_build(backend, job, outdir):
+    """The backend's build; when it fails, its whole log is kept in outdir (the record's name, .log)."""
+    log = os.path.join(outdir, os.path.splitext(backend.record)[0] + ".log")
+    try:
+        made = backend.run_build(job)
+    except _pkgspec.BuildFailed as exc:
+        os.makedirs(outdir, exist_ok=True)
+        with open(log, "w", encoding="utf-8") as handle:
+            handle.write(exc.stdout)
+        exc.log_path = log
+        raise
+    if os.path.exists(log):
+        os.unlink(log)  # the log of an earlier failure: this build went through
+    return made
+
+
 def build(backend, root, outdir, release, opts, lint=True):
     """Build ``root``'s packages into ``outdir`` with ``backend``; returns a Result.
 
@@ -221,7 +237,7 @@ def build(backend, root, outdir, release, opts, lint=True):
         write_files(backend.files(job))
         add_changelog_entry(backend, job)
         backend.tarball(job)
-        made = backend.run_build(job)
+        made = run_build(backend, job, outdir)
         findings = backend.lint(job, made) if lint else []
         refuse_blocking(backend, job, findings)
         artifacts = _record.deliver(made, outdir)

@@ -104,19 +104,49 @@ def synopsis(meta, root):
     return text
 
 
+# Readme markup as plain text, in this order: (pattern, replacement). Images and badges go, links
+# keep their text, emphasis, code marks, html tags and rst substitutions (|badge|) go.
+_MARKUP = (
+    (r"\[!\[[^\]]*\]\([^)]*\)\]\([^)]*\)", ""),  # a linked markdown image (a badge)
+    (r"!\[[^\]]*\]\([^)]*\)", ""),  # a markdown image
+    (r"\[([^\]]+)\]\([^)]*\)", r"\1"),  # a markdown link
+    (r"\[([^\]]+)\]\[[^\]]*\]", r"\1"),  # a markdown reference link
+    (r"`([^`<]+?)\s*<[^>]+>`_{1,2}", r"\1"),  # an rst link
+    (r"<[^>]+>", ""),  # html
+    (r"\|[^|\s][^|]*\|_{0,2}", ""),  # an rst substitution
+    (r":[a-z:]+:`([^`]+)`", r"\1"),  # an rst role (:mod:`x`)
+    (r"`+|\*\*|__", ""),
+    (r"(?<![\w*])\*([^*\s][^*]*)\*(?![\w*])", r"\1"),  # emphasis
+)
+
+
+def plain_text(text):
+    """Markdown or reStructuredText inline markup as plain text on one line."""
+    for pattern, replacement in _MARKUP:
+        text = re.sub(pattern, replacement, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _prose(meta):
+    """The readme's first paragraph of prose: not a title, heading, directive, badge row, list, table or code."""
+    for para in re.split(r"\n\s*\n", meta.description):
+        lines = [line for line in para.splitlines() if line.strip()]
+        if not lines or lines[0][:1] in (" ", "\t"):
+            continue  # nothing, or an indented (code) block
+        if any(re.match(r"^\s*([=\-~^#*+`])\1\1+\s*$", line) for line in lines):
+            continue  # an rst title or a code fence
+        if re.match(r"^\s*(#|\.\. |[-*+] |\d+[.)] |\||<|\[[^\]]*\]:)", lines[0]):
+            continue  # a heading, a directive, a list, a table, html, a link target
+        text = plain_text(" ".join(lines))
+        if len(text.split()) >= 4 and text.lower() != meta.name.lower():
+            return text
+    return ""
+
+
 def description_paragraphs(meta, names, width=79, sep=" ."):
     """The first prose paragraph of the readme, then what the package installs: wrapped lines,
-    paragraphs separated by ``sep`` (Debian's " ." or an empty line)."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", meta.description) if p.strip()]
-    prose = ""
-    for para in paragraphs:
-        lines = para.splitlines()
-        if len(lines) == 2 and re.match(r"^([=\-~^#*+])\1+$", lines[1].strip()):
-            continue  # an rst title
-        if lines[0].startswith("#") or lines[0].startswith(".. ") or len(lines) == 1 and lines[0] == meta.name:
-            continue  # a markdown heading or an rst directive
-        prose = re.sub(r"`+|\*\*", "", " ".join(line.strip() for line in lines))
-        break
+    paragraphs separated by ``sep`` (Debian's " ." or an empty line). Words are never split."""
+    prose = _prose(meta)
     if names.kind == "service":
         closing = "This package runs %s as a systemd service under its own system user." % names.package
     elif names.kind == "application":
@@ -128,7 +158,7 @@ def description_paragraphs(meta, names, width=79, sep=" ."):
     for para in ([prose] if prose else []) + [closing]:
         if out:
             out.append(sep)
-        out += textwrap.wrap(para, width)
+        out += textwrap.wrap(para, width, break_long_words=False, break_on_hyphens=False)
     return out
 
 
@@ -190,6 +220,38 @@ def unexplained_allowance(option, allow):
     return None
 
 
+# What a build log says when it fails, first of all: (pattern of the line, what the cause is called).
+# The lines indented below a match (rpmbuild lists the files or dependencies there) belong to it.
+CAUSES = (
+    (r"Installed \(but unpackaged\) file\(s\) found:", "files the package does not list"),
+    (r"error: Failed build dependencies:", "missing build dependencies"),
+    (r"Unmet build dependencies:", "missing build dependencies"),
+    (r"^FAILED \S+", "the project's tests failed (tests=false builds without them)"),
+    (r"ModuleNotFoundError: No module named|ImportError: ", "a module the build needs is missing"),
+    (r"error: File not found:", "a file the package lists was not installed"),
+)
+
+
+def build_cause(log):
+    """The first cause ``CAUSES`` finds in a build log with its lines, e.g. ("files the package does not list",
+    ["/usr/bin/tool"]), or None."""
+    lines = log.splitlines()
+    for pattern, name in CAUSES:
+        hits = [i for i, line in enumerate(lines) if re.search(pattern, line)]
+        if not hits:
+            continue
+        found = []
+        for i in hits:
+            block = [lines[i]]
+            for line in lines[i + 1:]:
+                if line[:1] not in (" ", "\t") or not line.strip():
+                    break
+                block.append(line)
+            found += [line.strip() for line in block if line.strip() not in found]
+        return name, found
+    return None
+
+
 def failing_lines(log, limit=15):
     """The lines of a build log (dpkg-buildpackage, rpmbuild) that say what failed, else its tail."""
     lines = log.strip().splitlines()
@@ -199,13 +261,22 @@ def failing_lines(log, limit=15):
 
 class BuildFailed(_cmd.CommandError):
     """A package build (run with ``merge_stderr``, ``what`` the project's directory) failed: the message
-    quotes the lines of its log that say why; ``stdout`` holds the whole log."""
+    starts with the cause the log gives (``build_cause``), quotes the lines that say why, and names the
+    file that keeps the whole log (``log_path``, set by the pipeline)."""
+
+    log_path = ""
 
     def describe(self):
         if self.rc is None:
             return super().describe()
-        return "%s failed for '%s' (rc %d):\n%s" % (self.binary, self.what, self.rc, failing_lines(self.stdout))
+        cause = build_cause(self.stdout)
+        head = "%s failed for '%s' (rc %d)" % (self.binary, self.what, self.rc)
+        if cause:
+            text = "%s: %s:\n%s" % (head, cause[0], "\n".join(cause[1][:40]))
+        else:
+            text = "%s:\n%s" % (head, failing_lines(self.stdout))
+        return text + ("\nThe whole log: %s" % self.log_path if self.log_path else "")
 
 
-__all__: t.List[str] = ["PackagingError", "BuildFailed", "failing_lines", "Naming", "KINDS", "decide_kind", "LICENSE_FILES", "package_name",
-                        "man_pages", "written_man_pages", "import_names", "synopsis", "description_paragraphs", "naming"]
+__all__: t.List[str] = ["PackagingError", "BuildFailed", "CAUSES", "build_cause", "failing_lines", "Naming", "KINDS", "decide_kind", "LICENSE_FILES", "package_name",
+                        "plain_text", "man_pages", "written_man_pages", "import_names", "synopsis", "description_paragraphs", "naming"]

@@ -174,7 +174,12 @@ def test_a_failing_build_quotes_the_log_and_a_version_mismatch_is_refused(tmp_pa
         _debian.build(root, str(tmp_path / "out"), release(), _debian.Options())
     assert "dpkg-buildpackage failed" in str(exc.value)
     assert "test_broken" in str(exc.value) or "failed" in str(exc.value).split("\n", 1)[1]
-    assert not (tmp_path / "out").exists() or not os.listdir(tmp_path / "out")
+    assert str(exc.value).startswith("dpkg-buildpackage failed for '%s' (rc 2): the project's tests failed "
+                                     "(tests=false builds without them):\nFAILED tests/test_main.py::test_broken"
+                                     % root), str(exc.value)
+    log = tmp_path / "out" / ".pkgops-deb.log"
+    assert str(exc.value).endswith("\nThe whole log: %s" % log) and "test_broken" in log.read_text()
+    assert os.listdir(tmp_path / "out") == [".pkgops-deb.log"], "no artifact of a failed build, only its log"
 
 
 @pytest.mark.skipif(not HAVE_TOOLS, reason="needs dpkg-buildpackage, debhelper and lintian")

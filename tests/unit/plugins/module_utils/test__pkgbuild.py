@@ -156,3 +156,87 @@ def test_tests_false_builds_a_project_whose_own_tests_fail(tmp_path):
         _debian.build(root, str(tmp_path / "out"), release, _debian.Options())
     built = _debian.build(root, str(tmp_path / "out"), release, _debian.Options(tests=False))
     assert any(a.path.endswith(".deb") for a in built.artifacts)
+
+
+RPMBUILD_UNPACKAGED = """\
+Processing files: tool-1.0-1.noarch
+error: Installed (but unpackaged) file(s) found:
+   /usr/bin/tool
+   /usr/bin/tool-admin
+
+
+RPM build errors:
+    Installed (but unpackaged) file(s) found:
+   /usr/bin/tool
+   /usr/bin/tool-admin
+"""
+
+
+@pytest.mark.parametrize("log,cause,lines", [
+    (RPMBUILD_UNPACKAGED, "files the package does not list",
+     ["error: Installed (but unpackaged) file(s) found:", "/usr/bin/tool", "/usr/bin/tool-admin",
+      "Installed (but unpackaged) file(s) found:"]),
+    ("error: Failed build dependencies:\n\tpython3dist(hatchling) is needed by tool-1.0-1.noarch\n",
+     "missing build dependencies",
+     ["error: Failed build dependencies:", "python3dist(hatchling) is needed by tool-1.0-1.noarch"]),
+    ("dpkg-checkbuilddeps: error: Unmet build dependencies: python3-hatchling\n", "missing build dependencies",
+     ["dpkg-checkbuilddeps: error: Unmet build dependencies: python3-hatchling"]),
+    ("== short test summary info ==\nFAILED tests/test_a.py::test_one - assert 1 == 2\n"
+     "FAILED tests/test_a.py::test_two\n== 2 failed ==\n", "the project's tests failed (tests=false builds without them)",
+     ["FAILED tests/test_a.py::test_one - assert 1 == 2", "FAILED tests/test_a.py::test_two"]),
+    ("make: *** [debian/rules:7: binary] Error 2\n", None, None),
+])
+def test_a_failed_build_is_explained_by_its_first_cause(log, cause, lines):
+    found = _pkgspec.build_cause(log)
+    assert found == (None if cause is None else (cause, lines))
+
+
+MARKDOWN_README = """\
+[![Build](https://ci.example.org/badge.svg)](https://ci.example.org/) ![PyPI](https://img.shields.io/pypi/v/tool)
+
+# tool
+
+<p align="center"><img src="logo.png"></p>
+
+- fast
+- small
+
+**Tool** turns [CSV files](https://example.org/csv) into *tidy* tables, see `tool --help` and
+https://example.org/a/very/long/address/that/must/never/be/split/across/two/lines/of/the/description.
+"""
+
+RST_README = """\
+=====
+tool
+=====
+
+.. image:: https://ci.example.org/badge.svg
+   :target: https://ci.example.org/
+
+|build| |coverage|
+
+Tool turns CSV files into tidy tables with :mod:`csv` and the `tidy rules <https://example.org/tidy>`_.
+
+.. |build| image:: https://ci.example.org/badge.svg
+"""
+
+
+@pytest.mark.parametrize("readme,expected", [
+    (MARKDOWN_README, "Tool turns CSV files into tidy tables, see tool --help and "
+                      "https://example.org/a/very/long/address/that/must/never/be/split/across/two/lines/of/the/"
+                      "description."),
+    (RST_README, "Tool turns CSV files into tidy tables with csv and the tidy rules."),
+    ("tool\n\n    code only\n\n```\nfence\n```\n", ""),
+])
+def test_the_description_is_the_readmes_first_prose_without_markup(readme, expected):
+    meta = types.SimpleNamespace(name="tool", description=readme, scripts={"tool": "tool:main"})
+    names = _pkgspec.Naming("application", "tool", None)
+    lines = _pkgspec.description_paragraphs(meta, names, width=79, sep=" .")
+    closing = "This package installs the command tool."
+    if not expected:
+        assert lines == [closing]
+        return
+    assert lines[-2:] == [" .", closing]
+    assert " ".join(lines[:-2]) == expected
+    assert all(len(line) <= 79 or " " not in line for line in lines), "wrapped at word boundaries only"
+    assert any(line.startswith("https://example.org/a/very/long") for line in lines) or "https" not in expected
