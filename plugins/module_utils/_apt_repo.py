@@ -242,8 +242,8 @@ def expand(files):
 
 # --- planning -----------------------------------------------------------------------------------
 
-def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=None):
-    """What a change does. ``withdraw`` is (source, version); ``promote`` is (from codename, source, version)."""
+def _target(cfg, codename, component):
+    """The codename a change goes into (by default the first suite's), after checking it and ``component``."""
     names = [s.codename for s in cfg.suites]
     if not names:
         raise AptRepoError("The repository '%s' needs at least one suite." % cfg.root)
@@ -256,6 +256,13 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
                            % (component, codename, ", ".join(suite.components)))
     if cfg.key_type not in KEY_TYPES:
         raise AptRepoError("Key type '%s' is not one of %s." % (cfg.key_type, ", ".join(KEY_TYPES)))
+    return codename
+
+
+def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=None):
+    """What a change does. ``withdraw`` is (source, version); ``promote`` is (from codename, source, version)."""
+    codename = _target(cfg, codename, component)
+    names = [s.codename for s in cfg.suites]
     gen = current(cfg.root)
     conf_now = _read(os.path.join(gen, "conf", "distributions")) if gen else None
     fpr, new_key = _base.choose_key(cfg.root, cfg.signing_key, signer_of(conf_now))
