@@ -186,8 +186,8 @@ def _server_type(name):
         result=_server_result)
 
 
-TYPES: t.Dict[str, RepoType] = {kind.name: kind for kind in (PYPI, APT, YUM, _server_type("devpi"),
-                                                              _server_type("pypiserver"))}
+SERVERS = (_server_type("devpi"), _server_type("pypiserver"))
+TYPES: t.Dict[str, RepoType] = {kind.name: kind for kind in (PYPI, APT, YUM) + SERVERS}
 OPTIONS = sorted({name for kind in TYPES.values() for name in kind.options})  # every type-specific option
 
 
