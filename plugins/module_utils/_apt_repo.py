@@ -27,6 +27,7 @@ pool files only it had added, and finishes a pending ``.gc``.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import gzip
 import hashlib
@@ -76,6 +77,12 @@ class Upload:
     version: str
 
 
+PackageRow = collections.namedtuple("PackageRow", "source source_version package version architecture filekey")
+"""One package in a suite's exported indices (``architecture`` is ``source`` for a source package)."""
+Withdrawal = collections.namedtuple("Withdrawal", "codename source version")
+Promotion = collections.namedtuple("Promotion", "to origin source version")
+
+
 @dataclasses.dataclass
 class Plan:
     changed: bool = False
@@ -85,10 +92,11 @@ class Plan:
     fingerprint: str = ""
     add: t.List[Upload] = dataclasses.field(default_factory=list)
     unchanged: t.List[str] = dataclasses.field(default_factory=list)
-    remove: t.List[t.Tuple[str, str, str]] = dataclasses.field(default_factory=list)  # codename, source, version
-    copy: t.List[t.Tuple[str, str, str, str]] = dataclasses.field(default_factory=list)  # to, from, source, version
+    remove: t.List[Withdrawal] = dataclasses.field(default_factory=list)
+    copy: t.List[Promotion] = dataclasses.field(default_factory=list)
     codename: str = ""
     component: str = "main"
+    base: t.Optional[str] = None  # the served generation planned from
 
 
 gnupg_home = _base.gnupg_home
@@ -159,8 +167,8 @@ def _index_rows(gen, codename, only=None):
                 for block in _paragraphs(text, only):
                     para = Packages(block)
                     source, _sep, sver = para.get("Source", para["Package"]).partition(" ")
-                    rows.append((source, sver.strip("()") or para["Version"], para["Package"], para["Version"],
-                                 arch, para["Filename"]))
+                    rows.append(PackageRow(source, sver.strip("()") or para["Version"], para["Package"],
+                                           para["Version"], arch, para["Filename"]))
             elif index == "source":
                 path = os.path.join(folder, index, "Sources.gz")
                 if not os.path.isfile(path):
@@ -170,13 +178,13 @@ def _index_rows(gen, codename, only=None):
                 for block in _paragraphs(text, only):
                     para = Sources(block)
                     dsc = next(f["name"] for f in para["Files"] if f["name"].endswith(".dsc"))
-                    rows.append((para["Package"], para["Version"], para["Package"], para["Version"], "source",
-                                 "%s/%s" % (para["Directory"], dsc)))
-    return [r for r in rows if only is None or r[0] == only]
+                    rows.append(PackageRow(para["Package"], para["Version"], para["Package"], para["Version"],
+                                           "source", "%s/%s" % (para["Directory"], dsc)))
+    return [r for r in rows if only is None or r.source == only]
 
 
 def listing(gen, codename, source):
-    """(source, version, package, pkg version, arch, filekey) rows of ``source`` in ``codename``."""
+    """The ``PackageRow`` of ``source`` in ``codename``."""
     return _index_rows(gen, codename, only=source)
 
 
@@ -234,8 +242,8 @@ def expand(files):
 
 # --- planning -----------------------------------------------------------------------------------
 
-def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=None):
-    """What a change does. ``withdraw`` is (source, version); ``promote`` is (from codename, source, version)."""
+def _target(cfg, codename, component):
+    """The codename a change goes into (by default the first suite's), after checking it and ``component``."""
     names = [s.codename for s in cfg.suites]
     if not names:
         raise AptRepoError("The repository '%s' needs at least one suite." % cfg.root)
@@ -248,10 +256,18 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
                            % (component, codename, ", ".join(suite.components)))
     if cfg.key_type not in KEY_TYPES:
         raise AptRepoError("Key type '%s' is not one of %s." % (cfg.key_type, ", ".join(KEY_TYPES)))
+    return codename
+
+
+def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=None):
+    """What a change does. ``withdraw`` is (source, version); ``promote`` is (from codename, source, version)."""
+    codename = _target(cfg, codename, component)
+    names = [s.codename for s in cfg.suites]
     gen = current(cfg.root)
     conf_now = _read(os.path.join(gen, "conf", "distributions")) if gen else None
     fpr, new_key = _base.choose_key(cfg.root, cfg.signing_key, signer_of(conf_now))
-    result = Plan(create=gen is None, new_key=new_key, fingerprint=fpr, codename=codename, component=component)
+    result = Plan(create=gen is None, new_key=new_key, fingerprint=fpr, codename=codename, component=component,
+                  base=gen)
     result.conf_changed = new_key or conf_now != distributions(cfg, fpr)
 
     uploads = [read_upload(p, component) for p in expand(files)]
@@ -272,27 +288,28 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
                                    "version is immutable: raise the version or the revision."
                                    % (up.path, key, sha256_of(served)))
         main_key = next(iter(up.filekeys))
-        if any(r[5] == main_key for r in rows(up.source)):
+        if any(r.filekey == main_key for r in rows(up.source)):
             result.unchanged.append(os.path.basename(up.path))
         else:
-            same = [r for r in rows(up.source) if r[2] == up.name and r[3] == up.version and r[5] != main_key]
+            same = [r for r in rows(up.source) if r.package == up.name and r.version == up.version
+                    and r.filekey != main_key]
             if same and up.kind == "deb":
                 raise AptRepoError("%s %s is already in %s from another file (%s); refusing '%s'."
-                                   % (up.name, up.version, codename, same[0][5], up.path))
+                                   % (up.name, up.version, codename, same[0].filekey, up.path))
             result.add.append(up)
     if withdraw:
         source, version = withdraw
-        if any(r[1] == version for r in rows(source)):
-            result.remove.append((codename, source, version))
+        if any(r.source_version == version for r in rows(source)):
+            result.remove.append(Withdrawal(codename, source, version))
     if promote:
         origin, source, version = promote
         if origin not in names:
             raise AptRepoError("Codename '%s' to promote from is not one of the repository's suites." % origin)
-        found = [r for r in rows(source, origin) if r[1] == version]
+        found = [r for r in rows(source, origin) if r.source_version == version]
         if not found:
             raise AptRepoError("%s %s is not in %s: nothing to promote." % (source, version, origin))
-        if sorted(r[5] for r in found) != sorted(r[5] for r in rows(source) if r[1] == version):
-            result.copy.append((codename, origin, source, version))
+        if sorted(r.filekey for r in found) != sorted(r.filekey for r in rows(source) if r.source_version == version):
+            result.copy.append(Promotion(codename, origin, source, version))
     result.changed = bool(result.create or result.conf_changed or result.add or result.remove or result.copy)
     return result
 
@@ -301,7 +318,7 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
 
 def _referenced(gen, filekey, source, codenames):
     """Whether the served generation's indices reference ``filekey`` (else it is a killed change's leftover)."""
-    return any(r[5] == filekey for codename in codenames for r in _index_rows(gen, codename, only=source))
+    return any(r.filekey == filekey for codename in codenames for r in _index_rows(gen, codename, only=source))
 
 
 def _new_generation(root, old):
@@ -346,9 +363,13 @@ def verify(gen, cfg, fpr):
 
 
 def apply(cfg, change):
-    """Carry out a Plan; the served state switches in one rename at the end."""
+    """Carry out a Plan made from the served state (under the lock, see ``_repo_base.change``).
+
+    The served state switches in one rename at the end; a plan made from another state is refused.
+    """
     with _base.locked(cfg.root):
         old = current(cfg.root)
+        _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)
         fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid)
         _base.ensure_gpg_conf(cfg.root)
@@ -365,12 +386,12 @@ def apply(cfg, change):
             _reprepro(gen, cfg.root, *(args + ["--component", change.component, "include" + up.kind,
                                                change.codename, up.path]),
                       what="Adding '%s' to %s" % (up.path, change.codename))
-        for codename, source, version in change.remove:
-            _reprepro(gen, cfg.root, *(args + ["removesrc", codename, source, version]),
-                      what="Withdrawing %s %s from %s" % (source, version, codename))
-        for to, origin, source, version in change.copy:
-            _reprepro(gen, cfg.root, *(args + ["copysrc", to, origin, source, version]),
-                      what="Promoting %s %s from %s to %s" % (source, version, origin, to))
+        for gone in change.remove:
+            _reprepro(gen, cfg.root, *(args + ["removesrc", gone.codename, gone.source, gone.version]),
+                      what="Withdrawing %s %s from %s" % (gone.source, gone.version, gone.codename))
+        for copy in change.copy:
+            _reprepro(gen, cfg.root, *(args + ["copysrc", copy.to, copy.origin, copy.source, copy.version]),
+                      what="Promoting %s %s from %s to %s" % (copy.source, copy.version, copy.origin, copy.to))
         _reprepro(gen, cfg.root, "export", what="Exporting and signing the indices")
         if change.conf_changed and old:
             _reprepro(gen, cfg.root, "--delete", "clearvanished", what="Dropping suites no longer configured")
@@ -396,7 +417,7 @@ def public_key(root, key_name="archive-keyring"):
 
 
 def packages(root, codename, source=None):
-    """(source, version, package, pkg version, arch, filekey) in ``codename`` (of ``source`` only)."""
+    """The ``PackageRow`` in ``codename`` (of ``source`` only)."""
     gen = current(root)
     return _index_rows(gen, codename, only=source) if gen else []
 
@@ -414,11 +435,11 @@ def digest_of_tree(root):
             path = os.path.join(dirpath, name)
             digest.update(os.path.relpath(path, pub).encode() + b"\0" + sha256_of(path).encode())
     dists = os.path.join(pub, "dists")
-    keys = sorted({r[5] for codename in sorted(os.listdir(dists)) for r in _index_rows(gen, codename)})
+    keys = sorted({r.filekey for codename in sorted(os.listdir(dists)) for r in _index_rows(gen, codename)})
     for key in keys:
         digest.update(key.encode() + b"\0" + sha256_of(os.path.join(pub, key)).encode())
     return digest.hexdigest()
 
 
-__all__: t.List[str] = ["AptRepoError", "Suite", "Config", "Plan", "plan", "apply", "current", "public_key",
+__all__: t.List[str] = ["AptRepoError", "Suite", "Config", "Plan", "PackageRow", "Withdrawal", "Promotion", "plan", "apply", "current", "public_key",
                         "packages", "digest_of_tree", "distributions"]

@@ -17,6 +17,11 @@ reader therefore sees the old index or the new one, never a page that links to a
 file. The pages are derived from the files themselves (name, version and Requires-Python
 from each distribution's metadata, sha256 from its bytes): there is no second record to
 drift. A file name already published with other bytes is refused.
+
+Every change reads the index, plans and applies under the index's one lock (``_repo_base.change``): an
+flock of the root directory itself (the root holds nothing but what is served), released when
+the process ends. ``apply`` refuses a plan made from other pages than those served under the
+lock, so a plan made outside it can fail but never drop a file from the pages.
 """
 
 from __future__ import annotations
@@ -32,7 +37,10 @@ import tempfile
 import typing as t
 import zipfile
 
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
+
+LOCKFILE = ""  # the index's lock is the root directory itself
 
 
 class PypiIndexError(ValueError):
@@ -54,6 +62,7 @@ class Plan:
     unchanged: t.List[str]  # file names already there with the same bytes
     remove: t.List[Dist]  # distributions to withdraw
     dists: t.List[Dist]  # what the index holds afterwards
+    base: t.Optional[str] = None  # the page tree served when planned
 
     @property
     def changed(self):
@@ -110,11 +119,18 @@ def current(root):
     return out
 
 
+def served_pages(root):
+    """The page tree ``simple`` links to, or None."""
+    link = os.path.join(root, "simple")
+    return os.readlink(link) if os.path.islink(link) else None
+
+
 def plan(root, files=(), withdraw=None):
     """What publishing ``files`` (or withdrawing version ``withdraw = (project, version)``) does."""
     from packaging.utils import canonicalize_name
     from packaging.version import Version
 
+    base = served_pages(root)
     have = {d.filename: d for d in current(root)}
     add, unchanged, remove = [], [], []
     for path in files:
@@ -135,7 +151,7 @@ def plan(root, files=(), withdraw=None):
                         key=lambda d: d.filename)
         for dist in remove:
             del have[dist.filename]
-    return Plan(add, unchanged, remove, sorted(have.values(), key=lambda d: (d.project, d.filename)))
+    return Plan(add, unchanged, remove, sorted(have.values(), key=lambda d: (d.project, d.filename)), base)
 
 
 def _page(title, links):
@@ -164,7 +180,16 @@ def render(dists):
 
 
 def apply(root, the_plan):
-    """Carry out a plan: copy, switch the page tree in one rename, then delete."""
+    """Carry out a plan made from the served pages: copy, switch the page tree in one rename, then delete."""
+    with _base.locked(root, LOCKFILE):
+        if served_pages(root) != the_plan.base:
+            raise PypiIndexError("The index '%s' changed after this change was planned (another change was "
+                                 "published meanwhile): nothing was applied; plan it again under the index's lock."
+                                 % root)
+        _copy_and_switch(root, the_plan)
+
+
+def _copy_and_switch(root, the_plan):
     os.makedirs(os.path.join(root, "packages"), exist_ok=True)
     for path in the_plan.add:
         dist = read_dist(path)

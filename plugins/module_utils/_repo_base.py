@@ -15,6 +15,11 @@ the link; a change killed at any moment leaves the old generation served, and th
 removes what the killed one left. Package files live in a shared directory (they never change
 once published); files a new generation no longer references are listed in ROOT/.gc before the
 switch and deleted after it.
+
+Lock: every change of a repository (apt, yum and the static PyPI index alike) reads the served
+state, plans and applies under ROOT/.lock (``change``), one exclusive flock that goes with its
+process. ``apply`` also refuses a plan made from another served state than the one under the
+lock (``ensure_planned_from``), so a plan made outside it can fail but never drop a package.
 """
 
 from __future__ import annotations
@@ -161,13 +166,59 @@ def read_text(path):
         return None
 
 
+_held: t.Dict[str, int] = {}  # repository roots whose lock this process holds -> depth
+
+
 @contextlib.contextmanager
-def locked(root):
-    """One change at a time; the lock goes with the process, also when it is killed."""
+def locked(root, lockfile=".lock"):
+    """The repository's one lock (ROOT/``lockfile``, or the directory ROOT itself when empty): one change at a time.
+
+    An exclusive flock: the kernel releases it when the process ends, also when it is killed.
+    Re-entrant within a process, so ``apply`` (which takes it) runs inside a change planned under it.
+    """
     os.makedirs(root, exist_ok=True)
-    with open(os.path.join(root, ".lock"), "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        yield
+    key = os.path.realpath(root)
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    if lockfile:
+        fd = os.open(os.path.join(root, lockfile), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+    else:
+        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
+    finally:
+        os.close(fd)
+
+
+def change(root, make_plan, carry_out, check_mode=False, lockfile=".lock"):
+    """(plan, what ``carry_out`` returned or None): read, plan and apply under the repository's one lock.
+
+    The plan applied is the one made under the lock, so a change cannot apply a plan made before
+    another change switched the repository. Check mode plans without the lock: it writes nothing.
+    """
+    if check_mode:
+        return make_plan(), None
+    with locked(root, lockfile):
+        the_plan = make_plan()
+        return the_plan, (carry_out(the_plan) if the_plan.changed else None)
+
+
+def ensure_planned_from(root, planned, now):
+    """Refuse to apply a plan made from another served state than ``now`` (made outside the lock)."""
+    if planned != now:
+        raise RepoError("The repository '%s' changed after this change was planned (another change was "
+                        "published meanwhile): nothing was applied; plan it again under the repository's lock."
+                        % root)
 
 
 def new_generation(root):
@@ -244,4 +295,5 @@ def finish_gc(root, known, area):
 
 __all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key",
                         "generate_key", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
+                        "change", "ensure_planned_from",
                         "new_generation", "clean_stale", "switch", "write_gc", "collect", "finish_gc"]

@@ -78,6 +78,7 @@ class Plan:
     unchanged: t.List[str] = dataclasses.field(default_factory=list)
     remove: t.List[str] = dataclasses.field(default_factory=list)  # file names
     holds: t.Dict[str, dict] = dataclasses.field(default_factory=dict)  # file name -> entry, afterwards
+    base: t.Optional[str] = None  # the served generation planned from
 
 
 def read_rpm(path):
@@ -119,7 +120,7 @@ def plan(cfg, files=(), withdraw=None):
     gen = _base.current(cfg.root)
     now = state(gen)
     fpr, _new = _base.choose_key(cfg.root, cfg.signing_key, now["signer"])
-    result = Plan(create=gen is None, fingerprint=fpr)
+    result = Plan(create=gen is None, fingerprint=fpr, base=gen)
     holds = dict(now["files"])
     for path in files:
         if not path.endswith(".rpm"):
@@ -166,9 +167,13 @@ def _sign(cfg, fpr, paths, workdir):
 
 
 def apply(cfg, change):
-    """Carry out a Plan; the served state switches in one rename at the end."""
+    """Carry out a Plan made from the served state (under the lock, see ``_repo_base.change``).
+
+    The served state switches in one rename at the end; a plan made from another state is refused.
+    """
     with _base.locked(cfg.root), tempfile.TemporaryDirectory(prefix="pkgops-yum-") as work:
         old = _base.current(cfg.root)
+        _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)
         fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid)
         _base.ensure_gpg_conf(cfg.root)

@@ -45,6 +45,13 @@ description:
   - For O(type=yum), a name-version-release-arch already published with another header digest is refused,
     O(keep) retains the newest versions of each package, and O(state=absent) withdraws O(name) at O(version)
     (C(VERSION) or C(VERSION-RELEASE)).
+  - Each type takes its own options only (each option below says which types it applies to); an option set that
+    does not apply to the chosen type is an error naming the option and the types it applies to. Options
+    common to every type are O(type), O(files) and O(state).
+  - For O(type=pypi), O(type=apt) and O(type=yum), a change reads the repository, plans and applies under the
+    repository's one lock (an exclusive C(flock) of O(path)C(/.lock), or of the directory O(path) itself for
+    O(type=pypi), released when the process ends, also when it is killed), so concurrent publishes into one
+    repository run one after the other and each lands. Check mode plans without the lock; it writes nothing.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY
@@ -52,6 +59,8 @@ extends_documentation_fragment:
 requirements:
   - packaging (O(type=pypi))
   - reprepro, gnupg, dpkg-deb and python-debian on the repository host (O(type=apt))
+  - createrepo_c, rpm (rpmsign, rpmkeys) and gnupg on the repository host (O(type=yum))
+  - twine (O(type=devpi) and O(type=pypiserver))
 options:
   type:
     description: The kind of repository.
@@ -59,31 +68,37 @@ options:
     choices: [pypi, apt, yum, devpi, pypiserver]
     default: pypi
   path:
-    description: The repository's directory on the host (O(type=pypi) and O(type=apt)). Created when absent.
+    description:
+      - The repository's directory on the host. Created when absent.
+      - Applies to and is required for O(type=pypi), O(type=apt) and O(type=yum).
     type: path
   url:
     description:
       - The upload URL of the index server, for O(type=devpi) (C(http://HOST:3141/USER/INDEX/)) and
         O(type=pypiserver) (C(http://HOST:8082/)).
+      - Applies to and is required for O(type=devpi) and O(type=pypiserver).
     type: str
   simple_url:
     description:
       - The server's simple index, where existing files are looked up; by default O(url) + C(+simple/) for devpi
         and O(url) + C(simple/) for pypiserver.
+      - Applies to O(type=devpi) and O(type=pypiserver).
     type: str
   username:
-    description: The upload user, for O(type=devpi) and O(type=pypiserver).
+    description: The upload user. Applies to and is required for O(type=devpi) and O(type=pypiserver).
     type: str
   password:
-    description: The upload user's password, for O(type=devpi) and O(type=pypiserver).
+    description: The upload user's password. Applies to and is required for O(type=devpi) and O(type=pypiserver).
     type: str
   twine:
-    description: The twine program that uploads (for example from a venv).
+    description:
+      - The twine program that uploads (for example from a venv); by default C(twine) from E(PATH).
+      - Applies to O(type=devpi) and O(type=pypiserver).
     type: path
-    default: twine
   files:
     description:
-      - The artifacts to publish - wheels and sdists for O(type=pypi); C(.changes), C(.deb) or C(.dsc) for O(type=apt).
+      - The artifacts to publish - wheels and sdists for O(type=pypi), O(type=devpi) and O(type=pypiserver);
+        C(.changes), C(.deb) or C(.dsc) for O(type=apt); C(.rpm) for O(type=yum).
       - Required with O(state=present) for O(type=pypi); for O(type=apt) an empty list creates or updates the
         repository (suites, key) without packages.
     type: list
@@ -98,17 +113,21 @@ options:
     description:
       - The project whose version to withdraw, with O(state=absent).
       - For O(type=apt), the source package - to withdraw with O(state=absent) or to promote with O(promote_from).
+      - Applies to O(type=pypi), O(type=apt) and O(type=yum).
     type: str
   version:
     description:
       - The version to withdraw, with O(state=absent) (for O(type=apt) the Debian version, for example C(1.1.0-1)),
         or to promote with O(promote_from).
+      - Applies to O(type=pypi), O(type=apt) and O(type=yum).
     type: str
   suites:
-    description: The apt repository's suites (O(type=apt)). Suites not listed any more are dropped.
+    description:
+      - The apt repository's suites. Suites not listed any more are dropped.
+      - By default one suite, codename V(bookworm) and suite V(stable).
+      - Applies to O(type=apt).
     type: list
     elements: dict
-    default: [{codename: bookworm, suite: stable}]
     suboptions:
       codename:
         description: The codename (C(dists/CODENAME)).
@@ -137,42 +156,51 @@ options:
         type: str
         default: pkgops.release
   codename:
-    description: The suite O(files) go into, or a version is withdrawn from or promoted to; by default the first suite.
+    description:
+      - The suite O(files) go into, or a version is withdrawn from or promoted to; by default the first suite.
+      - Applies to O(type=apt).
     type: str
   component:
-    description: The component O(files) go into.
+    description:
+      - The component O(files) go into; by default V(main).
+      - Applies to O(type=apt).
     type: str
-    default: main
   promote_from:
     description:
       - Copy source package O(name) at O(version) and its binaries from this suite to O(codename) - the same
         files, nothing rebuilt. Unchanged when O(codename) already has exactly those files.
+      - Applies to O(type=apt).
     type: str
   signing_key:
     description:
       - The fingerprint (or long key ID) of the key that signs. It must be a secret key in the repository's GnuPG
         home (O(path)C(/gnupg)) and, once the repository exists, the key its suites are signed with.
       - By default the home's only key, generated when there is none.
+      - Applies to O(type=apt) and O(type=yum).
     type: str
   key_type:
-    description: The kind of key generated when the repository has none.
+    description:
+      - The kind of key generated when the repository has none; by default V(ed25519).
+      - Applies to O(type=apt) and O(type=yum).
     type: str
     choices: [ed25519, rsa3072, rsa4096]
-    default: ed25519
   key_uid:
-    description: The user ID of a generated key.
+    description:
+      - The user ID of a generated key; by default C(pkgops.release repository <repository@localhost>).
+      - Applies to O(type=apt) and O(type=yum).
     type: str
-    default: pkgops.release repository <repository@localhost>
   key_name:
     description:
       - The file name of the exported public key in the served tree - without extension for O(type=apt)
         (C(NAME.asc) and C(NAME.gpg) are written), the whole name for O(type=yum).
       - By default V(archive-keyring) for O(type=apt) and V(RPM-GPG-KEY-pkgops) for O(type=yum).
+      - Applies to O(type=apt) and O(type=yum).
     type: str
   keep:
-    description: For O(type=yum), how many versions of each package (and architecture) stay; V(0) keeps all.
+    description:
+      - How many versions of each package (and architecture) stay; V(0), the default, keeps all.
+      - Applies to O(type=yum).
     type: int
-    default: 0
 """
 
 EXAMPLES = r"""
@@ -252,14 +280,14 @@ unchanged:
   elements: str
   sample: []
 removed:
-  description: The file names withdrawn.
+  description: The file names withdrawn; for O(type=apt), C(SOURCE VERSION) of each source package withdrawn.
   returned: always
   type: list
   elements: str
   sample: []
 artifacts:
   description: Every distribution the index holds afterwards.
-  returned: always
+  returned: when O(type=pypi)
   type: list
   elements: dict
   contains:
@@ -278,8 +306,8 @@ artifacts:
   sample: [{"filename": "hello_world-1.1.0-py3-none-any.whl", "project": "hello-world", "version": "1.1.0",
             "sha256": "0f3c..."}]
 promoted:
-  description: The source packages copied, as C(SOURCE VERSION) (O(type=apt)).
-  returned: always
+  description: The source packages copied, as C(SOURCE VERSION).
+  returned: when O(type=apt)
   type: list
   elements: str
   sample: [hello-world 1.1.0-1]
@@ -298,7 +326,7 @@ packages:
       O(type=apt); in check mode, before the change.
     - Every package the repository holds afterwards (file name, name, epoch, version, release, arch, header
       digest), for O(type=yum).
-  returned: when O(type=apt)
+  returned: when O(type=apt) or O(type=yum)
   type: list
   elements: dict
   sample: [{"source": "hello-world", "package": "hello-world", "version": "1.1.0-1", "architecture": "amd64",
@@ -314,11 +342,9 @@ commands:
             /srv/dist/hello_world-1.1.0-py3-none-any.whl]]
 """
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload, _yum_repo
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _repo_publish
 
 SUITE_SPEC = dict(
     codename=dict(type="str", required=True),
@@ -329,138 +355,46 @@ SUITE_SPEC = dict(
     label=dict(type="str", default="pkgops.release"),
 )
 
-
-def upload_to_server(module):
-    p = module.params
-    missing = [k for k in ("url", "username", "password") if not p[k]]
-    if missing:
-        module.fail_json(msg="type is %s but the following are missing: %s" % (p["type"], ", ".join(missing)))
-    if p["state"] != "present":
-        module.fail_json(msg="type %s supports state present only: withdraw files on the server itself."
-                         % p["type"])
-    url = p["url"].rstrip("/") + "/"
-    simple = p["simple_url"] or url + ("+simple/" if p["type"] == "devpi" else "simple/")
-    record = _cmd.Recorder(dry=module.check_mode)  # check mode: the upload command, not run
-    try:
-        plan = _pypi_upload.plan(p["files"], simple)
-        if plan.changed:
-            _pypi_upload.upload(plan.add, url, p["username"], p["password"], p["twine"], record=record)
-    except (_pypi_upload.UploadError, _cmd.CommandError) as exc:
-        module.fail_json(**_cmd.fail_keys(exc))
-    module.exit_json(changed=plan.changed, added=[os.path.basename(f) for f in plan.add],
-                     unchanged=plan.unchanged, removed=[], commands=record.commands)
-
-
-def publish_yum(module):
-    p = module.params
-    cfg = _yum_repo.Config(root=p["path"], uid=p["key_uid"], key_type=p["key_type"],
-                           signing_key=p["signing_key"] or "", key_name=p["key_name"] or "RPM-GPG-KEY-pkgops",
-                           keep=p["keep"])
-    withdraw = (p["name"], p["version"]) if p["state"] == "absent" else None
-    try:
-        plan = _yum_repo.plan(cfg, p["files"] if p["state"] == "present" else (), withdraw)
-        fingerprint = plan.fingerprint
-        if plan.changed and not module.check_mode:
-            fingerprint = _yum_repo.apply(cfg, plan)
-    except (_yum_repo.YumRepoError, _cmd.CommandError, OSError) as exc:
-        module.fail_json(**_cmd.fail_keys(exc))
-    result = dict(changed=plan.changed, added=[u.filename for u in plan.add], unchanged=plan.unchanged,
-                  removed=plan.remove, fingerprint=fingerprint,
-                  packages=[dict(entry, filename=name) for name, entry in sorted(plan.holds.items())])
-    key = _yum_repo.public_key(p["path"], cfg.key_name)
-    if key is not None:
-        result["public_key"] = key
-    module.exit_json(**result)
-
-
-def publish_apt(module):
-    p = module.params
-    cfg = _apt_repo.Config(
-        root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
-        key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"] or "archive-keyring")
-    withdraw = (p["name"], p["version"]) if p["state"] == "absent" else None
-    promote = (p["promote_from"], p["name"], p["version"]) if p["promote_from"] else None
-    try:
-        files = p["files"] if p["state"] == "present" else ()
-        plan = _apt_repo.plan(cfg, files, p["codename"] or "", p["component"], withdraw, promote)
-        fingerprint = plan.fingerprint
-        if plan.changed and not module.check_mode:
-            fingerprint = _apt_repo.apply(cfg, plan)
-        codename = plan.codename
-        sources = sorted({u.source for u in plan.add} | ({p["name"]} if p["name"] else set()))
-        rows = [r for source in sources for r in _apt_repo.packages(p["path"], codename, source)]
-    except (_apt_repo.AptRepoError, _cmd.CommandError, OSError) as exc:
-        module.fail_json(**_cmd.fail_keys(exc))
-    result = dict(
-        changed=plan.changed, added=[os.path.basename(u.path) for u in plan.add], unchanged=plan.unchanged,
-        removed=["%s %s" % (r[1], r[2]) for r in plan.remove], promoted=["%s %s" % (c[2], c[3]) for c in plan.copy],
-        fingerprint=fingerprint,
-        packages=[dict(source=r[0], package=r[2], version=r[3], architecture=r[4], filekey=r[5]) for r in rows])
-    key = _apt_repo.public_key(p["path"], cfg.key_name)
-    if key is not None:
-        result["public_key"] = key
-    module.exit_json(**result)
+# Options that apply to some types only have no default here (an option the user did not set is
+# None, and only a set one is refused for another type); their effective defaults are the types'
+# (_repo_publish.TYPES), as DOCUMENTATION says.
+ARGUMENT_SPEC = dict(
+    type=dict(type="str", choices=list(_repo_publish.TYPES), default="pypi"),
+    path=dict(type="path"),
+    url=dict(type="str"),
+    simple_url=dict(type="str"),
+    username=dict(type="str"),
+    password=dict(type="str", no_log=True),
+    twine=dict(type="path"),
+    files=dict(type="list", elements="path", default=[]),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    name=dict(type="str"),
+    version=dict(type="str"),
+    suites=dict(type="list", elements="dict", options=SUITE_SPEC),
+    codename=dict(type="str"),
+    component=dict(type="str"),
+    promote_from=dict(type="str"),
+    signing_key=dict(type="str", no_log=False),
+    key_type=dict(type="str", choices=["ed25519", "rsa3072", "rsa4096"]),
+    key_uid=dict(type="str", no_log=False),
+    key_name=dict(type="str"),
+    keep=dict(type="int"),
+)
 
 
 def main():
     module = AnsibleModule(
-        argument_spec=dict(
-            type=dict(type="str", choices=["pypi", "apt", "yum", "devpi", "pypiserver"], default="pypi"),
-            path=dict(type="path"),
-            url=dict(type="str"),
-            simple_url=dict(type="str"),
-            username=dict(type="str"),
-            password=dict(type="str", no_log=True),
-            twine=dict(type="path", default="twine"),
-            files=dict(type="list", elements="path", default=[]),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            name=dict(type="str"),
-            version=dict(type="str"),
-            suites=dict(type="list", elements="dict", options=SUITE_SPEC,
-                        default=[dict(codename="bookworm", suite="stable")]),
-            codename=dict(type="str"),
-            component=dict(type="str", default="main"),
-            promote_from=dict(type="str"),
-            signing_key=dict(type="str", no_log=False),
-            key_type=dict(type="str", choices=["ed25519", "rsa3072", "rsa4096"], default="ed25519"),
-            key_uid=dict(type="str", default="pkgops.release repository <repository@localhost>", no_log=False),
-            key_name=dict(type="str"),
-            keep=dict(type="int", default=0),
-        ),
+        argument_spec=ARGUMENT_SPEC,
         required_if=[("state", "absent", ("name", "version")), ("type", "pypi", ("path",)), ("type", "apt", ("path",)),
                      ("type", "yum", ("path",))],
         required_by={"promote_from": ("name", "version")},
         supports_check_mode=True,
     )
-    p = module.params
-    if p["type"] == "apt":
-        publish_apt(module)
-    if p["type"] == "yum":
-        publish_yum(module)
-    if p["type"] in ("devpi", "pypiserver"):
-        upload_to_server(module)
-    if p["promote_from"]:
-        module.fail_json(msg="promote_from is for type apt.")
-    if p["state"] == "present" and not p["files"]:
-        module.fail_json(msg="state is present but files is empty: name the artifacts to publish.")
     try:
-        missing = [f for f in p["files"] if not os.path.isfile(f)]
-        if missing:
-            raise _pypi_index.PypiIndexError("File '%s' does not exist." % missing[0])
-        withdraw = (p["name"], p["version"]) if p["state"] == "absent" else None
-        plan = _pypi_index.plan(p["path"], p["files"] if p["state"] == "present" else (), withdraw)
-        if plan.changed and not module.check_mode:
-            _pypi_index.apply(p["path"], plan)
-    except (_pypi_index.PypiIndexError, OSError, ValueError) as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(
-        changed=plan.changed,
-        added=[os.path.basename(f) for f in plan.add],
-        unchanged=plan.unchanged,
-        removed=[d.filename for d in plan.remove],
-        artifacts=[dict(filename=d.filename, project=d.project, version=d.version, sha256=d.sha256)
-                   for d in plan.dists],
-    )
+        result = _repo_publish.run(module.params, module.check_mode)
+    except _repo_publish.ERRORS as exc:
+        module.fail_json(**_cmd.fail_keys(exc))
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,234 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) pkgops.release contributors
+# GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""repo_publish's repository types as data: each declares its options, its plan, its apply and its result.
+
+``TYPES`` maps a type name to a ``RepoType``. ``run`` looks the type up and does the same for each:
+a refusal of every option set that does not apply to the type, the type's configuration from the
+parameters (with its own checks), then plan and apply - for a repository on this host (``lock`` not None)
+read, planned and applied under the repository's one lock (``_repo_base.change``), in check mode
+only planned; for an index server (no lock) planned, and applied through a ``_cmd.Recorder`` that in
+check mode records the commands without running them - and the type's result.
+
+Parameters are the module's: an option the user did not set is None (or, for ``files`` and
+``state``, which apply to every type, its default), and a type's effective defaults are filled in
+from ``RepoType.defaults`` after the check, so only options the user actually set are refused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import typing as t
+
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
+from ansible_collections.pkgops.release.plugins.module_utils import _yum_repo
+
+COMMON = ("type", "files", "state")  # options of every type
+KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name")
+KEY_DEFAULTS = {"key_type": "ed25519", "key_uid": "pkgops.release repository <repository@localhost>"}
+APT_SUITES = [{"codename": "bookworm", "suite": "stable"}]
+
+
+class PublishError(ValueError):
+    """Parameters that do not fit the chosen type."""
+
+
+@dataclasses.dataclass(frozen=True)
+class RepoType:
+    """One kind of repository: the options that apply to it and the four steps of a change."""
+
+    name: str
+    options: t.Tuple[str, ...]  # the options that apply, besides COMMON
+    defaults: t.Dict[str, t.Any]  # effective defaults of those left unset (None)
+    config: t.Callable[[dict], t.Any]  # parameters -> the backend's configuration; raises on bad input
+    plan: t.Callable[[t.Any, dict], t.Any]  # (config, parameters) -> plan, with .changed
+    apply: t.Callable[[t.Any, t.Any, _cmd.Recorder], t.Any]  # (config, plan, recorder) -> what apply returns
+    result: t.Callable[[t.Any, dict, t.Any, t.Any, _cmd.Recorder], dict]  # -> the module's result
+    lock: t.Optional[t.Callable[[t.Any], t.Tuple[str, str]]] = None  # config -> (root, lock file)
+
+
+def _withdraw(p):
+    return (p["name"], p["version"]) if p["state"] == "absent" else None
+
+
+def _files(p):
+    return p["files"] if p["state"] == "present" else ()
+
+
+# --- pypi: a static PEP 503 index --------------------------------------------------------------
+
+def _pypi_config(p):
+    if p["state"] == "present" and not p["files"]:
+        raise PublishError("state is present but files is empty: name the artifacts to publish.")
+    missing = [f for f in p["files"] if not os.path.isfile(f)]
+    if missing:
+        raise _pypi_index.PypiIndexError("File '%s' does not exist." % missing[0])
+    return p["path"]
+
+
+def _pypi_result(root, p, change, applied, record):
+    return dict(changed=change.changed, added=[os.path.basename(f) for f in change.add], unchanged=change.unchanged,
+                removed=[d.filename for d in change.remove],
+                artifacts=[dict(filename=d.filename, project=d.project, version=d.version, sha256=d.sha256)
+                           for d in change.dists])
+
+
+PYPI = RepoType(
+    name="pypi", options=("path", "name", "version"), defaults={},
+    config=_pypi_config,
+    plan=lambda root, p: _pypi_index.plan(root, _files(p), _withdraw(p)),
+    apply=lambda root, change, record: _pypi_index.apply(root, change),
+    result=_pypi_result,
+    lock=lambda root: (root, _pypi_index.LOCKFILE))
+
+
+# --- apt: reprepro ------------------------------------------------------------------------------
+
+def _apt_config(p):
+    return _apt_repo.Config(root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
+                            key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"])
+
+
+def _apt_plan(cfg, p):
+    promote = (p["promote_from"], p["name"], p["version"]) if p["promote_from"] else None
+    return _apt_repo.plan(cfg, _files(p), p["codename"] or "", p["component"], _withdraw(p), promote)
+
+
+def _apt_result(cfg, p, change, applied, record):
+    sources = sorted({u.source for u in change.add} | ({p["name"]} if p["name"] else set()))
+    rows = [r for source in sources for r in _apt_repo.packages(cfg.root, change.codename, source)]
+    result = dict(
+        changed=change.changed, added=[os.path.basename(u.path) for u in change.add], unchanged=change.unchanged,
+        removed=["%s %s" % (w.source, w.version) for w in change.remove],
+        promoted=["%s %s" % (c.source, c.version) for c in change.copy],
+        fingerprint=applied or change.fingerprint,
+        packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
+                       filekey=r.filekey) for r in rows])
+    return _with_key(result, _apt_repo.public_key(cfg.root, cfg.key_name))
+
+
+def _with_key(result, key):
+    if key is not None:
+        result["public_key"] = key
+    return result
+
+
+APT = RepoType(
+    name="apt", options=("path", "name", "version", "suites", "codename", "component", "promote_from") + KEY_OPTIONS,
+    defaults=dict(KEY_DEFAULTS, suites=APT_SUITES, component="main", key_name="archive-keyring"),
+    config=_apt_config, plan=_apt_plan,
+    apply=lambda cfg, change, record: _apt_repo.apply(cfg, change),
+    result=_apt_result,
+    lock=lambda cfg: (cfg.root, ".lock"))
+
+
+# --- yum: createrepo_c --------------------------------------------------------------------------
+
+def _yum_config(p):
+    return _yum_repo.Config(root=p["path"], uid=p["key_uid"], key_type=p["key_type"],
+                            signing_key=p["signing_key"] or "", key_name=p["key_name"], keep=p["keep"])
+
+
+def _yum_result(cfg, p, change, applied, record):
+    result = dict(changed=change.changed, added=[u.filename for u in change.add], unchanged=change.unchanged,
+                  removed=change.remove, fingerprint=applied or change.fingerprint,
+                  packages=[dict(entry, filename=name) for name, entry in sorted(change.holds.items())])
+    return _with_key(result, _yum_repo.public_key(cfg.root, cfg.key_name))
+
+
+YUM = RepoType(
+    name="yum", options=("path", "name", "version", "keep") + KEY_OPTIONS,
+    defaults=dict(KEY_DEFAULTS, key_name="RPM-GPG-KEY-pkgops", keep=0),
+    config=_yum_config,
+    plan=lambda cfg, p: _yum_repo.plan(cfg, _files(p), _withdraw(p)),
+    apply=lambda cfg, change, record: _yum_repo.apply(cfg, change),
+    result=_yum_result,
+    lock=lambda cfg: (cfg.root, ".lock"))
+
+
+# --- devpi and pypiserver: upload to an index server with twine --------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class Server:
+    url: str
+    simple: str
+    username: str
+    password: str
+    twine: str
+
+
+def _server_config(p):
+    missing = [k for k in ("url", "username", "password") if not p[k]]
+    if missing:
+        raise PublishError("type is %s but the following are missing: %s" % (p["type"], ", ".join(missing)))
+    if p["state"] != "present":
+        raise PublishError("type %s supports state present only: withdraw files on the server itself." % p["type"])
+    url = p["url"].rstrip("/") + "/"
+    simple = p["simple_url"] or url + ("+simple/" if p["type"] == "devpi" else "simple/")
+    return Server(url, simple, p["username"], p["password"], p["twine"])
+
+
+def _server_result(server, p, change, applied, record):
+    return dict(changed=change.changed, added=[os.path.basename(f) for f in change.add], unchanged=change.unchanged,
+                removed=[], commands=record.commands)
+
+
+def _server_type(name):
+    return RepoType(
+        name=name, options=("url", "simple_url", "username", "password", "twine"), defaults={"twine": "twine"},
+        config=_server_config,
+        plan=lambda server, p: _pypi_upload.plan(p["files"], server.simple),
+        apply=lambda server, change, record: _pypi_upload.upload(change.add, server.url, server.username,
+                                                                 server.password, server.twine, record=record),
+        result=_server_result)
+
+
+SERVERS = (_server_type("devpi"), _server_type("pypiserver"))
+TYPES: t.Dict[str, RepoType] = {kind.name: kind for kind in (PYPI, APT, YUM) + SERVERS}
+OPTIONS = sorted({name for kind in TYPES.values() for name in kind.options})  # every type-specific option
+
+
+def inapplicable(kind, params):
+    """The message refusing the options set (not None) that do not apply to ``kind``, or ""."""
+    refused = []
+    for name in OPTIONS:
+        if params.get(name) is not None and name not in kind.options:
+            users = ", ".join(k.name for k in TYPES.values() if name in k.options)
+            refused.append("option '%s' does not apply to type=%s (it applies to: %s)" % (name, kind.name, users))
+    return "; ".join(refused)
+
+
+def effective(kind, params):
+    """``params`` with the type's defaults for its options left unset."""
+    return dict(params, **{k: v for k, v in kind.defaults.items() if params.get(k) is None})
+
+
+def run(params, check_mode=False):
+    """The result of publishing with the module's ``params``: plan and apply as the type declares."""
+    if params["type"] not in TYPES:
+        raise PublishError("type %s is not one of %s." % (params["type"], ", ".join(TYPES)))
+    kind = TYPES[params["type"]]
+    refused = inapplicable(kind, params)
+    if refused:
+        raise PublishError(refused + ".")
+    p = effective(kind, params)
+    cfg = kind.config(p)
+    record = _cmd.Recorder(dry=check_mode)
+    if kind.lock is None:  # an index server: its commands go through the Recorder, which runs none in check mode
+        change = kind.plan(cfg, p)
+        applied = kind.apply(cfg, change, record) if change.changed else None
+    else:
+        root, lockfile = kind.lock(cfg)
+        change, applied = _base.change(root, lambda: kind.plan(cfg, p), lambda c: kind.apply(cfg, c, record),
+                                       check_mode, lockfile)
+    return kind.result(cfg, p, change, applied, record)
+
+
+ERRORS = (_base.RepoError, _pypi_index.PypiIndexError, _pypi_upload.UploadError, _cmd.CommandError, OSError,
+          ValueError)  # what ``run`` raises for bad input or a failed change
+
+
+__all__: t.List[str] = ["PublishError", "RepoType", "TYPES", "OPTIONS", "ERRORS", "inapplicable", "effective", "run"]

@@ -1,0 +1,269 @@
+# -*- coding: utf-8 -*-
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""repo_publish's type table, and concurrent publishes into one repository with the real tools.
+
+The concurrency tests start 8 processes per type that publish 8 different packages into the same
+fresh repository at the same moment (each runs ``_repo_publish.run``, the module's whole path),
+then check what is served with tools independent of the code: python-debian and gpgv for apt,
+the primary metadata and gpgv for yum, the pages and sha256 of the files for the static index.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _pypi_index, _repo_base
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_publish as rp
+from ansible_collections.pkgops.release.plugins.modules import repo_publish
+
+CONCURRENT = 8
+
+SCRIPT = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_publish
+params = json.loads(sys.argv[2])
+time.sleep(max(0.0, float(sys.argv[3]) - time.time()))  # all start at the same moment
+try:
+    print(json.dumps({"result": _repo_publish.run(params)}))
+except _repo_publish.ERRORS as exc:
+    print(json.dumps({"error": str(exc)}))
+"""
+
+
+def params(**kw):
+    """The module's parameters as AnsibleModule gives them: the spec's defaults, None for options not set."""
+    out = {name: spec.get("default") for name, spec in repo_publish.ARGUMENT_SPEC.items()}
+    out.update(kw)
+    return out
+
+
+# --- the table ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kind, option, value, message", [
+    ("apt", "keep", 3, "option 'keep' does not apply to type=apt (it applies to: yum)."),
+    ("yum", "suites", [{"codename": "bookworm"}], "option 'suites' does not apply to type=yum (it applies to: apt)."),
+    ("pypi", "promote_from", "bookworm-testing",
+     "option 'promote_from' does not apply to type=pypi (it applies to: apt)."),
+    ("pypi", "key_type", "ed25519", "option 'key_type' does not apply to type=pypi (it applies to: apt, yum)."),
+    ("devpi", "path", "/srv/x",
+     "option 'path' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
+    ("yum", "twine", "twine", "option 'twine' does not apply to type=yum (it applies to: devpi, pypiserver)."),
+    ("apt", "keep", 0, "option 'keep' does not apply to type=apt (it applies to: yum)."),
+])
+def test_an_option_of_another_type_is_refused_by_name(tmp_path, kind, option, value, message):
+    server = dict(url="http://127.0.0.1:1/", username="u", password="p") if kind == "devpi" else {}
+    p = params(type=kind, path=None if kind == "devpi" else str(tmp_path / "repo"), **server)
+    p[option] = value
+    with pytest.raises(rp.PublishError) as exc:
+        rp.run(p, check_mode=True)
+    assert str(exc.value) == message
+    assert not (tmp_path / "repo").exists()
+
+
+def test_every_refused_option_is_named_in_one_error(tmp_path):
+    p = params(type="apt", path=str(tmp_path / "repo"), keep=2, twine="twine")
+    with pytest.raises(rp.PublishError) as exc:
+        rp.run(p)
+    assert str(exc.value) == ("option 'keep' does not apply to type=apt (it applies to: yum); option 'twine' does "
+                              "not apply to type=apt (it applies to: devpi, pypiserver).")
+
+
+def test_unset_options_take_the_types_defaults():
+    apt = rp.effective(rp.TYPES["apt"], params(type="apt", path="/r"))
+    assert (apt["suites"], apt["component"], apt["key_name"], apt["key_type"]) == (
+        [{"codename": "bookworm", "suite": "stable"}], "main", "archive-keyring", "ed25519")
+    yum = rp.effective(rp.TYPES["yum"], params(type="yum", path="/r", key_name="K"))
+    assert (yum["keep"], yum["key_name"], yum["key_uid"]) == (0, "K", "pkgops.release repository <repository@localhost>")
+    assert rp.effective(rp.TYPES["devpi"], params(type="devpi"))["twine"] == "twine"
+    assert rp.inapplicable(rp.TYPES["pypi"], params(type="pypi", path="/r")) == ""
+
+
+def test_every_module_option_belongs_to_the_table_and_the_docs_say_which_types():
+    """The argument spec, the table and DOCUMENTATION name the same options and the same types."""
+    assert set(repo_publish.ARGUMENT_SPEC) == set(rp.COMMON) | set(rp.OPTIONS)
+    doc = yaml.safe_load(repo_publish.DOCUMENTATION)["options"]
+    assert set(doc) == set(repo_publish.ARGUMENT_SPEC)
+    for name in rp.OPTIONS:
+        users = [k.name for k in rp.TYPES.values() if name in k.options]
+        text = " ".join(doc[name]["description"] if isinstance(doc[name]["description"], list)
+                        else [doc[name]["description"]])
+        said = re.search(r"Applies to (?:and is required for )?(.*?)\.(?: |$)", text)
+        assert said, "option %s: the docs do not say which types it applies to" % name
+        assert re.findall(r"O\(type=(\w+)\)", said.group(1)) == users, name
+        assert repo_publish.ARGUMENT_SPEC[name].get("default") is None, "%s: only a set option counts" % name
+    assert doc["type"]["choices"] == list(rp.TYPES)
+
+
+def test_server_types_keep_their_checks():
+    with pytest.raises(rp.PublishError, match="^type is devpi but the following are missing: url, password$"):
+        rp.run(params(type="devpi", username="u", files=["/x.whl"]))
+    with pytest.raises(rp.PublishError, match="^type pypiserver supports state present only"):
+        rp.run(params(type="pypiserver", url="http://127.0.0.1:1/", username="u", password="p", state="absent"))
+
+
+def test_pypi_run_in_check_mode_writes_nothing_then_publishes(tmp_path):
+    from test__pypi_index import wheel
+
+    root = str(tmp_path / "index")
+    whl = wheel(str(tmp_path))
+    p = params(type="pypi", path=root, files=[whl])
+    check = rp.run(p, check_mode=True)
+    assert check["changed"] and check["added"] == [os.path.basename(whl)] and not os.path.exists(root)
+    done = rp.run(p)
+    assert done["changed"] and done["artifacts"][0]["project"] == "hello-world"
+    assert rp.run(p) == dict(done, changed=False, added=[], unchanged=[os.path.basename(whl)])
+    with pytest.raises(rp.PublishError, match="^state is present but files is empty"):
+        rp.run(params(type="pypi", path=root))
+
+
+# --- a plan made outside the lock is refused, not applied -----------------------------------------
+
+def test_a_stale_plan_is_refused_for_every_type(tmp_path):
+    from test__pypi_index import wheel
+
+    root = str(tmp_path / "index")
+    first = _pypi_index.plan(root, [wheel(str(tmp_path), version="1.0.0")])
+    _pypi_index.apply(root, _pypi_index.plan(root, [wheel(str(tmp_path), version="2.0.0")]))
+    with pytest.raises(_pypi_index.PypiIndexError, match="changed after this change was planned"):
+        _pypi_index.apply(root, first)
+    assert "2.0.0" in open(os.path.join(root, "simple", "hello-world", "index.html")).read()
+
+
+@pytest.mark.skipif(not shutil.which("reprepro"), reason="needs reprepro")
+def test_a_stale_apt_plan_is_refused(tmp_path):
+    from test__apt_repo import make_deb
+
+    cfg = _apt_repo.Config(root=str(tmp_path / "repo"), suites=[_apt_repo.Suite("bookworm")])
+    stale = _apt_repo.plan(cfg, [make_deb(str(tmp_path), "one")])
+    _apt_repo.apply(cfg, _apt_repo.plan(cfg, [make_deb(str(tmp_path), "two")]))
+    with pytest.raises(_repo_base.RepoError, match="^The repository '%s' changed after this change was planned"
+                       % re.escape(cfg.root)):
+        _apt_repo.apply(cfg, stale)
+    assert [r.package for r in _apt_repo.packages(cfg.root, "bookworm")] == ["two"]
+    assert len(_repo_base.secret_keys(cfg.root)) == 1, "the stale plan generated no second key"
+
+
+# --- concurrent publishes ---------------------------------------------------------------------------
+
+def _race(tmp_path, each_params):
+    """Run one publish per parameter set, all in their own process, started at the same moment."""
+    import ansible_collections
+
+    base = os.path.dirname(os.path.abspath(list(ansible_collections.__path__)[0]))
+    script = tmp_path / "publish.py"
+    script.write_text(SCRIPT)
+    start = time.time() + 1.0
+    procs = [subprocess.Popen([sys.executable, str(script), base, json.dumps(p), str(start)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for p in each_params]
+    outs = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        outs.append(json.loads(out))
+    return outs
+
+
+def _tally(kind, outs, names, served):
+    """Per publish: it reported its one file (``names``) added and that is served, or it failed saying why."""
+    landed = losers = 0
+    for out, name in zip(outs, names):
+        if "error" in out:
+            losers += 1
+            assert name not in served, out
+            continue
+        assert out["result"]["changed"] and out["result"]["added"] == [name], out
+        assert name in served, "%s reported %s added but it is not served" % (kind, name)
+        landed += 1
+    print("%s: %d publishes started, %d landed, %d losers" % (kind, len(outs), landed, losers))
+    return landed, losers
+
+
+def _gpgv(keyring, files, cwd):
+    proc = subprocess.run(["gpgv", "--keyring", keyring] + files, cwd=cwd, capture_output=True, text=True,
+                          check=False)
+    assert proc.returncode == 0 and "Good signature" in proc.stderr, proc.stderr
+
+
+@pytest.mark.skipif(not shutil.which("reprepro") or not shutil.which("gpgv"), reason="needs reprepro and gpgv")
+def test_concurrent_apt_publishes_all_land(tmp_path):
+    from debian.deb822 import Packages
+
+    from test__apt_repo import make_deb
+
+    debs = [make_deb(str(tmp_path), "pkg%d" % i) for i in range(CONCURRENT)]
+    root = str(tmp_path / "repo")
+    outs = _race(tmp_path, [params(type="apt", path=root, files=[deb]) for deb in debs])
+    served_dir = os.path.join(root, "current", "public")
+    with open(os.path.join(served_dir, "dists/bookworm/main/binary-amd64/Packages"), encoding="utf-8") as handle:
+        paras = list(Packages.iter_paragraphs(handle))
+    served = {os.path.basename(p["Filename"]): p for p in paras}
+    assert _tally("apt", outs, [os.path.basename(d) for d in debs], served) == (CONCURRENT, 0)
+    assert sorted(p["Package"] for p in paras) == ["pkg%d" % i for i in range(CONCURRENT)]
+    for para in paras:
+        with open(os.path.join(served_dir, para["Filename"]), "rb") as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == para["SHA256"]
+    _gpgv(os.path.join(served_dir, "archive-keyring.gpg"), ["InRelease"], os.path.join(served_dir, "dists/bookworm"))
+    assert len(_repo_base.secret_keys(root)) == 1, "one signing key, generated once"
+    assert {o["result"]["fingerprint"] for o in outs} == {_repo_base.secret_keys(root)[0][0]}
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("rpmbuild", "createrepo_c", "rpmsign", "gpgv")),
+                    reason="needs rpmbuild, createrepo_c, rpmsign and gpgv")
+def test_concurrent_yum_publishes_all_land(tmp_path):
+    from test__yum_repo import make_rpm
+
+    rpms = [make_rpm(str(tmp_path), "pkg%d" % i, "1.0") for i in range(CONCURRENT)]
+    root = str(tmp_path / "repo")
+    outs = _race(tmp_path, [params(type="yum", path=root, files=[rpm]) for rpm in rpms])
+    served_dir = os.path.join(root, "current")
+    ns = {"repo": "http://linux.duke.edu/metadata/repo", "common": "http://linux.duke.edu/metadata/common"}
+    repomd = ET.parse(os.path.join(served_dir, "repodata", "repomd.xml"))
+    primary = repomd.find("repo:data[@type='primary']/repo:location", ns).get("href")
+    with gzip.open(os.path.join(served_dir, primary)) as handle:
+        packages = ET.parse(handle).findall("common:package", ns)
+    served = {}
+    for pkg in packages:
+        href = pkg.find("common:location", ns).get("href")
+        served[os.path.basename(href)] = pkg
+        with open(os.path.join(served_dir, href), "rb") as handle:
+            assert hashlib.sha256(handle.read()).hexdigest() == pkg.find("common:checksum", ns).text
+    names = ["pkg%d-1.0-1.noarch.rpm" % i for i in range(CONCURRENT)]  # the repository's name-version-release.arch
+    assert sorted(served) == names
+    assert _tally("yum", outs, names, served) == (CONCURRENT, 0)
+    keyring = str(tmp_path / "key.gpg")
+    subprocess.run(["gpg", "--batch", "--yes", "--dearmor", "--output", keyring,
+                    os.path.join(served_dir, "RPM-GPG-KEY-pkgops")], check=True, capture_output=True)
+    _gpgv(keyring, ["repomd.xml.asc", "repomd.xml"], os.path.join(served_dir, "repodata"))
+    assert len(_repo_base.secret_keys(root)) == 1, "one signing key, generated once"
+
+
+def test_concurrent_pypi_publishes_all_land(tmp_path):
+    from test__pypi_index import wheel
+
+    wheels = [wheel(str(tmp_path), name="proj%d" % i) for i in range(CONCURRENT)]
+    root = str(tmp_path / "index")
+    outs = _race(tmp_path, [params(type="pypi", path=root, files=[whl]) for whl in wheels])
+    served = {}
+    top = open(os.path.join(root, "simple", "index.html"), encoding="utf-8").read()
+    for i in range(CONCURRENT):
+        assert '<a href="proj%d/">proj%d</a>' % (i, i) in top
+        page = open(os.path.join(root, "simple", "proj%d" % i, "index.html"), encoding="utf-8").read()
+        for href, digest in re.findall(r'href="([^"#]+)#sha256=([0-9a-f]{64})"', page):
+            path = os.path.normpath(os.path.join(root, "simple", "proj%d" % i, href))
+            with open(path, "rb") as handle:
+                assert hashlib.sha256(handle.read()).hexdigest() == digest, href
+            served[os.path.basename(path)] = digest
+    assert _tally("pypi", outs, [os.path.basename(w) for w in wheels], served) == (CONCURRENT, 0)
+    assert sorted(served) == sorted(os.path.basename(w) for w in wheels)
