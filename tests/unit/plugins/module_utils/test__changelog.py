@@ -64,6 +64,14 @@ DCH_CASES = {
     "hyphen-past-the-edge": ["a aa aaaaaaa aaaaaaaaaa aaaaaaaaaa aaaaaaaaaaaaa aaaaaaaaaaaaaaaaaaa-",
                              "x" * 68 + "- b", "x" * 69 + "- b", "x" * 66 + " a-b"],
     "utf-8": ["Gère les caractères accentués dans le message d'accueil, même très long, sans casser"],
+    # dch keeps an item's leading spaces, writes each tab (and form feed, vertical tab) as one space,
+    # drops trailing spaces, and starts a new line at a carriage return.
+    "leading-spaces": ["   three leading spaces", "  two", " " + "x" * 70 + " wrapped after a leading space",
+                       "    " + "y" * 66 + " z", " " * 3 + "w" * 65 + " next"],
+    "tabs": ["\tleading tab", "mid\ttab\there", "\t\ttwo tabs", "  two\tmixed ", "trailing tab\t",
+             "x" * 67 + "\ttail", "\t" + "t" * 68 + " after"],
+    "other-whitespace": ["form\ffeed and vertical\vtab", "carriage\rreturn", "trailing spaces   ",
+                         "double  space  inside"],
 }
 
 
@@ -91,7 +99,8 @@ _words = st.text(alphabet="abcdefghijk-", min_size=1, max_size=30)
 
 @needs_dch
 @settings(max_examples=60, deadline=None)
-@given(st.lists(_words, min_size=1, max_size=30).map(" ".join))
+@given(st.tuples(st.text(alphabet=" \t", max_size=4), st.lists(_words, min_size=1, max_size=30).map(" ".join),
+                 st.text(alphabet=" \t", max_size=3)).map("".join))
 def test_dch_wrap_matches_dch(tmp_path_factory, text):
     tmp_path = tmp_path_factory.mktemp("dch")
     expected = dch_release(tmp_path, "1.0.0-1", [text], create=True)
