@@ -263,6 +263,8 @@ def main():
             _files.check_writable(real)
     except (_changelog.ChangelogError, _files.FileError, _version.VersionError) as exc:
         module.fail_json(msg=str(exc), **result)
+    except OSError as exc:  # a file that vanished or cannot be read midway: name it, no traceback
+        module.fail_json(msg="File '%s' cannot be used: %s." % (exc.filename or path, exc.strerror), **result)
     result.update(changed=plan.changed, action=plan.action, entry=plan.entry, line=plan.line,
                   date=plan.date.isoformat())
     if plan.changed and module._diff:
