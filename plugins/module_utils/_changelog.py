@@ -553,16 +553,16 @@ def _check_debian(path, release):
 
 def _check_rst_date_format(path, release):
     """The date line written with ``date_format`` must read back with it, or the next run fails."""
-    fmt = release.date_format
+    fmt, shown = release.date_format, ""
     try:
         shown = release.date.strftime(fmt)
         datetime.datetime.strptime(shown, fmt)
-        readable = shown.strip() == shown and shown and "\n" not in shown
+        readable = bool(shown) and shown.strip() == shown and "\n" not in shown
     except ValueError:
-        readable, shown = False, ""
+        readable = False
     if not readable:
         raise _err(path, "date_format '%s' writes the date as '%s', which cannot be read back with it; use a "
-                   "format such as '%s'." % (fmt, shown, DEFAULT_RST_DATE_FORMAT.replace("%", "%%")))
+                   "format such as '%s'." % (fmt, shown, DEFAULT_RST_DATE_FORMAT))
 
 
 def _normalized(path, fmt, release):

@@ -30,6 +30,10 @@ class ProjectError(ValueError):
     """The project's metadata cannot be read or its version cannot be written."""
 
 
+class _Undeclared(ProjectError):
+    """The version is not declared where this module can find it (the build backend may still know it)."""
+
+
 # PEP 508 names: letters, digits, '.', '_', '-', starting and ending with a letter or digit.
 _NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])\Z", re.IGNORECASE)
 # What setuptools reports for a project that declares no name.
@@ -60,8 +64,8 @@ def _read(path):
         with open(path, "r", encoding="utf-8", newline="") as handle:
             return handle.read()
     except UnicodeDecodeError as exc:
-        raise ProjectError("File '%s' is not valid UTF-8 (byte 0x%02x at offset %d): save it as UTF-8."
-                           % (path, exc.object[exc.start], exc.start))
+        raise ProjectError("File '%s' line %d: not valid UTF-8 (byte 0x%02x): save it as UTF-8."
+                           % (path, exc.object[:exc.start].count(b"\n") + 1, exc.object[exc.start]))
     except OSError as exc:
         raise ProjectError("File '%s' cannot be read: %s." % (path, exc.strerror or exc))
 
@@ -230,7 +234,7 @@ def _check_sources(root):
     """A version read from a file or a module must come from one that exists (setuptools reads 0.0.0 else)."""
     try:
         decl = declaration(root)
-    except ProjectError:
+    except _Undeclared:
         return  # another way (a VCS tag, a module setuptools finds elsewhere, ...): the backend answers
     path = os.path.join(root, decl.path)
     if decl.kind == "file" and not os.path.isfile(path):
@@ -292,7 +296,7 @@ def _attr_target(root, attr):
             path = os.path.join(base, candidate)
             if os.path.exists(os.path.join(root, path)):
                 return Declaration(path, "python-literal", name)
-    raise ProjectError("Cannot find the module '%s' named by the version attribute in '%s'." % (module, root))
+    raise _Undeclared("Cannot find the module '%s' named by the version attribute in '%s'." % (module, root))
 
 
 def _setup_cfg(path, text):
@@ -343,7 +347,7 @@ def declaration(root):
             return Declaration("setup.cfg", "setup.cfg")
     if os.path.exists(os.path.join(root, "setup.py")):
         return Declaration("setup.py", "python-literal", "version")
-    raise ProjectError("The version of '%s' is not declared in a place that can be written "
+    raise _Undeclared("The version of '%s' is not declared in a place that can be written "
                        "(pyproject.toml, setup.cfg, setup.py, a __version__ attribute or a version file)." % root)
 
 
