@@ -64,8 +64,9 @@ def _read(path):
         with open(path, "r", encoding="utf-8", newline="") as handle:
             return handle.read()
     except UnicodeDecodeError as exc:
+        data, start = bytes(exc.object), int(exc.start)
         raise ProjectError("File '%s' line %d: not valid UTF-8 (byte 0x%02x): save it as UTF-8."
-                           % (path, exc.object[:exc.start].count(b"\n") + 1, exc.object[exc.start]))
+                           % (path, data[:start].count(b"\n") + 1, data[start]))
     except OSError as exc:
         raise ProjectError("File '%s' cannot be read: %s." % (path, exc.strerror or exc))
 
@@ -348,7 +349,7 @@ def declaration(root):
     if os.path.exists(os.path.join(root, "setup.py")):
         return Declaration("setup.py", "python-literal", "version")
     raise _Undeclared("The version of '%s' is not declared in a place that can be written "
-                       "(pyproject.toml, setup.cfg, setup.py, a __version__ attribute or a version file)." % root)
+                      "(pyproject.toml, setup.cfg, setup.py, a __version__ attribute or a version file)." % root)
 
 
 def declared_path(root):

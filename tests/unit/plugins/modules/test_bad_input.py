@@ -281,7 +281,7 @@ CHANGELOG_CASES = {
                                "it first."),
     # spec files
     "rpm-spec-missing": ({"README": "x\n"}, spec(), "File '{root}/hello.spec': the spec file does not exist."),
-    "rpm-no-changelog": ({"hello.spec": SPEC.split("%changelog")[0]}, spec(),
+    "rpm-no-changelog": ({"hello.spec": SPEC.split("%changelog", maxsplit=1)[0]}, spec(),
                          "File '{root}/hello.spec': the spec has no %changelog section."),
     "rpm-maintainer-no-email": ({"hello.spec": SPEC}, spec(maintainer="no email here"),
                                 "File '{root}/hello.spec': maintainer 'no email here' is not 'Name <email>'."),
@@ -297,14 +297,14 @@ CHANGELOG_CASES = {
                                 "File '{root}/hello.spec' line 11: the %changelog entry for 1.1.0 dated 2026-11-01 "
                                 "would stand above the entry for 1.0.0-1 dated 2026-11-02, but rpm wants %changelog in "
                                 "descending chronological order; set date to 2026-11-02 or later."),
-    "rpm-older-version-dated-after": ({"hello.spec": SPEC_TWO}, spec(version="1.5.0", date="2026-11-26",
-                                                                      allow_older=True),
+    "rpm-older-version-dated-after": ({"hello.spec": SPEC_TWO},
+                                      spec(version="1.5.0", date="2026-11-26", allow_older=True),
                                       "File '{root}/hello.spec' line 11: the %changelog entry for 1.5.0 dated "
                                       "2026-11-26 would stand below the entry for 2.0.0-1 dated 2026-11-25, but rpm "
                                       "wants %changelog in descending chronological order; set date to 2026-11-25 or "
                                       "earlier."),
-    "rpm-forced-replacement-out-of-order": ({"hello.spec": SPEC_TWO}, spec(version="1.0.0", date="2026-11-30",
-                                                                            force=True),
+    "rpm-forced-replacement-out-of-order": ({"hello.spec": SPEC_TWO},
+                                            spec(version="1.0.0", date="2026-11-30", force=True),
                                             "File '{root}/hello.spec' line 11: the %changelog entry for 1.0.0 dated "
                                             "2026-11-30 would stand below the entry for 2.0.0-1 dated 2026-11-25, but "
                                             "rpm wants %changelog in descending chronological order; set date to "
