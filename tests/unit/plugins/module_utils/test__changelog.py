@@ -370,3 +370,32 @@ def test_target_follows_a_link_only_when_asked(tmp_path):
         c.target(str(tmp_path / "CHANGELOG.rst"))
     assert c.target(str(tmp_path / "CHANGELOG.rst"), follow=True) == str(tmp_path / "real.rst")
     assert c.target(str(tmp_path / "new.rst")) == str(tmp_path / "new.rst")
+
+
+# --- what the module accepts, the packaging tools read -------------------------------------------
+
+@pytest.mark.skipif(shutil.which("dpkg-parsechangelog") is None, reason="dpkg-dev is not installed")
+def test_dpkg_parsechangelog_reads_an_entry_with_unusual_valid_fields(tmp_path):
+    rel = release(version="2!1.0rc1", package="lib+x.y-z", distribution="bookworm-security", urgency="critical",
+                  deb_revision="0ubuntu1~22.04", maintainer="Jürgen Müller <jm@example.de>",
+                  changes=["   indented", "\ttabbed\titem"])
+    (tmp_path / "changelog").write_text(c.plan_entry("changelog", "debian", None, rel).after, encoding="utf-8")
+    out = subprocess.run(["dpkg-parsechangelog", "-l", str(tmp_path / "changelog")], capture_output=True,
+                         text=True, check=True)
+    assert out.stderr == ""
+    fields = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line and line[0] != " ")
+    assert (fields["Source"], fields["Version"], fields["Distribution"], fields["Urgency"]) == \
+        ("lib+x.y-z", "2:1.0.0~rc1-0ubuntu1~22.04", "bookworm-security", "critical")
+    assert fields["Maintainer"] == "Jürgen Müller <jm@example.de>"
+
+
+@pytest.mark.skipif(shutil.which("rpmspec") is None, reason="rpm is not installed")
+def test_rpmspec_reads_entries_put_in_date_order(tmp_path):
+    two = c.plan_entry("x.spec", "rpm", SPEC, release(version="2.0.0")).after
+    text = c.plan_entry("x.spec", "rpm", two, release(version="1.5.0", date=DATE - datetime.timedelta(days=1)),
+                        allow_older=True).after
+    (tmp_path / "x.spec").write_text(text, encoding="utf-8")
+    out = subprocess.run(["rpmspec", "-q", "--qf", "[%{CHANGELOGNAME}\\n]", str(tmp_path / "x.spec")],
+                         capture_output=True, text=True, check=True)
+    assert out.stderr == ""
+    assert [line.rsplit(" - ", 1)[1] for line in out.stdout.splitlines()] == ["2.0.0-1", "1.5.0-1", "1.0.0-1"]
