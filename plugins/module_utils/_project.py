@@ -87,13 +87,23 @@ def _toml(root):
     return data
 
 
+def _copy_sources(root, dest):
+    """The project's files copied to a scratch tree, or ProjectError naming the one that cannot be copied."""
+    try:
+        copy_sources(root, dest)
+    except OSError as exc:
+        what = "'%s': %s" % (exc.filename, exc.strerror) if exc.filename and exc.strerror else str(exc)
+        raise ProjectError("Project '%s' cannot be copied to a scratch tree for its build backend (%s): remove that "
+                           "file or fix it (a broken link, a named pipe)." % (root, what))
+
+
 def _wheel_metadata(root):
     """The core metadata (an email.message.Message) the project's PEP 517 backend prepares."""
     from build.util import project_wheel_metadata
 
     with tempfile.TemporaryDirectory(prefix="pkgops-meta-") as tmp:
         copy = os.path.join(tmp, "src")
-        copy_sources(root, copy)
+        _copy_sources(root, copy)
         try:
             meta = project_wheel_metadata(copy, isolated=False)
         except Exception as exc:  # the backend's own error, whatever its type
@@ -423,7 +433,7 @@ def verify_edit(root, edit, new_version):
         return
     with tempfile.TemporaryDirectory(prefix="pkgops-verify-") as tmp:
         copy = os.path.join(tmp, "src")
-        copy_sources(root, copy)
+        _copy_sources(root, copy)
         with open(os.path.join(copy, os.path.relpath(edit.path, root)), "w", encoding="utf-8") as handle:
             handle.write(edit.after)
         _name, seen = backend_metadata(copy)

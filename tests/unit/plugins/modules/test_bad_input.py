@@ -406,6 +406,14 @@ PROJECT_CASES = {
                                   "File '{root}/VERSION' that declares the version is a symbolic link to "
                                   "'shared/VERSION': replace the link by the file, so that writing the version does "
                                   "not replace the link."),
+    "broken-link-in-project": ({"setup.py": SETUP_PY, ".#setup.py": ("link", "dev@host.1234:1700000000")},
+                               {"path": "{root}"},
+                               "Project '{root}' cannot be copied to a scratch tree for its build backend "
+                               "('{root}/.#setup.py': No such file or directory): remove that file or fix it (a broken "
+                               "link, a named pipe)."),
+    "named-pipe-in-project": ({"setup.py": SETUP_PY, "logs/pipe": ("fifo",)}, {"path": "{root}"},
+                              "Project '{root}' cannot be copied to a scratch tree for its build backend (`{root}/logs/"
+                              "pipe` is a named pipe): remove that file or fix it (a broken link, a named pipe)."),
     "setup-py-version-not-a-literal": ({"setup.py": "from setuptools import setup\nV = '1.0'\n"
                                         "setup(name='x', version=V + '.1', py_modules=[])\n"},
                                        {"path": "{root}", "version": "2.0"},
