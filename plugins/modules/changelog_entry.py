@@ -270,7 +270,11 @@ def main():
     if plan.changed and module._diff:
         result["diff"] = _files.diff(path, plan.before, plan.after)
     if plan.changed and not module.check_mode:
-        _files.write_atomic(module, real, plan.after)
+        try:
+            _files.write_atomic(module, real, plan.after)
+        except OSError as exc:  # a directory that does not take new files: name it, no traceback
+            module.fail_json(msg="File '%s' cannot be written: %s: make its directory writable."
+                             % (real, exc.strerror), **result)
     module.exit_json(**result)
 
 
