@@ -209,8 +209,26 @@ def change(root, make_plan, carry_out, check_mode=False, lockfile=".lock"):
     if check_mode:
         return make_plan(), None
     with locked(root, lockfile):
-        the_plan = make_plan()
-        return the_plan, (carry_out(the_plan) if the_plan.changed else None)
+        try:
+            the_plan = make_plan()
+            return the_plan, (carry_out(the_plan) if the_plan.changed else None)
+        finally:
+            stop_agent(root)  # under the lock: the agent is this change's, no other change is signing
+
+
+def stop_agent(root):
+    """Stop the gpg-agent that signing started for the repository's GnuPG home: none outlives a change."""
+    if os.path.isdir(gnupg_home(root)):
+        _cmd.run(["gpgconf", "--homedir", gnupg_home(root), "--kill", "gpg-agent"], check=False)
+
+
+def work_dir(root):
+    """A scratch directory inside the repository (never in /tmp: it may hold the keyring), removed on exit;
+    those of killed changes are removed first (under the lock, none is in use)."""
+    for name in os.listdir(root):
+        if name.startswith(".work-"):
+            remove_tree(os.path.join(root, name))
+    return tempfile.TemporaryDirectory(prefix=".work-", dir=root)
 
 
 def ensure_planned_from(root, planned, now):
@@ -295,5 +313,5 @@ def finish_gc(root, known, area):
 
 __all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key",
                         "generate_key", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
-                        "change", "ensure_planned_from",
+                        "stop_agent", "work_dir", "change", "ensure_planned_from",
                         "new_generation", "clean_stale", "switch", "write_gc", "collect", "finish_gc"]

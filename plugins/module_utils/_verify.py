@@ -26,7 +26,6 @@ from __future__ import annotations
 import dataclasses
 import email.parser
 import gzip
-import hashlib
 import os
 import re
 import stat
@@ -37,6 +36,7 @@ import zipfile
 import zlib
 
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd
+from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
 
 TIMEOUT = 900  # seconds for one dpkg-deb or rpm run
 MAX_LISTING = 1 << 20  # a .dsc or .changes larger than this is not one
@@ -327,14 +327,6 @@ def verify_sdist(path):
 
 # --- .dsc and .changes ------------------------------------------------------------------------------------
 
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _read_listing(path, suffix, fields):
     """The paragraph of the .dsc/.changes ``path``: read as bytes, UTF-8 or a VerifyError, ``fields`` present."""
     from debian.deb822 import Changes, Dsc
@@ -410,7 +402,7 @@ def _check_entry(path, name, size, digest):
     actual = os.path.getsize(local)
     if actual != size:
         raise _error(path, "lists %s with %d bytes, but it has %d" % (name, size, actual), REBUILD)
-    found = _sha256(local)
+    found = sha256_of(local)
     if found != digest:
         raise _error(path, "lists %s with sha256 %s, but it has %s" % (name, digest, found), REBUILD)
     return local

@@ -32,7 +32,6 @@ import functools
 import json
 import os
 import shutil
-import tempfile
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd
@@ -171,7 +170,7 @@ def apply(cfg, change):
 
     The served state switches in one rename at the end; a plan made from another state is refused.
     """
-    with _base.locked(cfg.root), tempfile.TemporaryDirectory(prefix="pkgops-yum-") as work:
+    with _base.locked(cfg.root), _base.work_dir(cfg.root) as work:
         old = _base.current(cfg.root)
         _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)

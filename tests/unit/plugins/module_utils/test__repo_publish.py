@@ -310,3 +310,23 @@ def test_a_wheel_whose_project_name_is_dotdot_is_refused(tmp_path):
         rp.run(params(type="pypi", path=str(root), files=[str(wheel)]))
     assert str(exc.value).startswith("File '%s' " % wheel) and "'..'" in str(exc.value), str(exc.value)
     assert os.listdir(root) == []
+
+
+def _agents(home):
+    out = subprocess.run(["pgrep", "-af", "gpg-agent"], capture_output=True, text=True, check=False).stdout
+    return [line for line in out.splitlines() if home in line]
+
+
+@pytest.mark.skipif(not shutil.which("rpmbuild") or not shutil.which("pgrep"), reason="needs rpmbuild and pgrep")
+def test_a_yum_publish_leaves_no_agent_and_no_scratch_directory_behind(tmp_path):
+    from test__yum_repo import make_rpm
+
+    rpm = make_rpm(str(tmp_path), "tidy", "1.0")
+    root = str(tmp_path / "repo")
+    os.makedirs(os.path.join(root, ".work-killed"))  # what a killed change left
+    before = set(os.listdir("/tmp"))
+    result = rp.run(params(type="yum", path=root, files=[rpm]))
+    assert result["changed"] and result["added"] == ["tidy-1.0-1.noarch.rpm"]
+    assert _agents(os.path.join(root, "gnupg")) == [], "the repository's gpg-agent was stopped"
+    assert not [n for n in os.listdir(root) if n.startswith(".work-")], "scratch directories are removed"
+    assert not [n for n in set(os.listdir("/tmp")) - before if n.startswith("pkgops-yum-")]
