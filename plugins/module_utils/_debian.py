@@ -90,6 +90,8 @@ def python_dependency(requirement):
     """A PEP 508 requirement as a Debian relation on python3-NAME, versions mapped as upstream."""
     from packaging.requirements import Requirement
 
+    if not _pkgspec.applies(requirement):
+        return []  # its marker excludes the target (python_version < '3.8', sys_platform == 'win32' ...)
     req = Requirement(requirement)
     base = "python3-" + debian_name(req.name)
     relations = []
@@ -110,7 +112,7 @@ def build_backend_depends(root):
     from packaging.requirements import Requirement
 
     deps = []
-    for text in _project.build_requires(root):
+    for text in filter(_pkgspec.applies, _project.build_requires(root)):
         name = debian_name(Requirement(text).name)
         package = BACKEND_PACKAGES.get(name, "python3-" + name)
         if package and package not in deps:

@@ -15,6 +15,7 @@ paragraphs, the man pages and the import names come from the project once, for b
 from __future__ import annotations
 
 import dataclasses
+import functools
 import os
 import re
 import textwrap
@@ -36,6 +37,28 @@ class Naming:
     service: t.Optional[_unit.Service]
     source: str = ""  # Debian's source package
     upstream: str = ""  # Debian's upstream version
+
+
+@functools.lru_cache(maxsize=None)
+def target_python():
+    """The version (X.Y.Z) of the Python the packages are built for: the build host's (``_project.build_python``)."""
+    proc = _cmd.run([_project.build_python(), "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"])
+    return proc.stdout.strip()
+
+
+def applies(requirement):
+    """Whether a PEP 508 requirement applies to the packages: its environment marker evaluated for a Linux
+    host with the target Python (an ``extra`` marker never applies: optional features are not dependencies)."""
+    from packaging.requirements import Requirement
+
+    req = Requirement(requirement)
+    if req.marker is None:
+        return True
+    full = target_python()
+    env = {"python_version": ".".join(full.split(".")[:2]), "python_full_version": full, "sys_platform": "linux",
+           "platform_system": "Linux", "os_name": "posix", "implementation_name": "cpython",
+           "platform_python_implementation": "CPython", "extra": ""}
+    return req.marker.evaluate(env)
 
 
 def package_name(name):
@@ -278,6 +301,6 @@ class BuildFailed(_cmd.CommandError):
         return text + ("\nThe whole log: %s" % self.log_path if self.log_path else "")
 
 
-__all__: t.List[str] = ["PackagingError", "BuildFailed", "CAUSES", "build_cause", "failing_lines", "Naming", "KINDS",
+__all__: t.List[str] = ["PackagingError", "BuildFailed", "target_python", "applies", "CAUSES", "build_cause", "failing_lines", "Naming", "KINDS",
                         "decide_kind", "LICENSE_FILES", "package_name", "plain_text", "man_pages", "written_man_pages",
                         "import_names", "synopsis", "description_paragraphs", "naming"]

@@ -153,6 +153,8 @@ def python_requires(requirement):
     """A PEP 508 requirement as RPM dependencies on python3dist(NAME), versions mapped."""
     from packaging.requirements import Requirement
 
+    if not _pkgspec.applies(requirement):
+        return []  # its marker excludes the target
     req = Requirement(requirement)
     base = "python3dist(%s)" % re.sub(r"[-_.]+", "-", req.name).lower()
     deps = []
