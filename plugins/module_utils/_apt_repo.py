@@ -65,6 +65,7 @@ class Config:
     key_type: str = "ed25519"
     signing_key: str = ""  # expected fingerprint; empty: the home's only key (generated when none)
     key_name: str = "archive-keyring"
+    expiry: str = "2y"  # a generated key's lifetime (_repo_base.KEY_EXPIRY)
 
 
 @dataclasses.dataclass
@@ -371,7 +372,7 @@ def apply(cfg, change):
         old = current(cfg.root)
         _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)
-        fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid)
+        fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid, cfg.expiry)
         _base.ensure_gpg_conf(cfg.root)
         gen = _new_generation(cfg.root, old)
         with open(os.path.join(gen, "conf", "distributions"), "w", encoding="utf-8") as handle:

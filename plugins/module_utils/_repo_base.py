@@ -35,6 +35,9 @@ import typing as t
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 
 KEY_TYPES = {"ed25519": ("ed25519", 22, 255), "rsa3072": ("rsa3072", 1, 3072), "rsa4096": ("rsa4096", 1, 4096)}
+KEY_EXPIRY = "2y"  # a generated key's lifetime (gpg's expiry: Ny, Nm, Nw, Nd, a date, or never)
+KEY_EXPIRY_FORMAT = r"^(never|[1-9][0-9]*[ymwd]?|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
+WARN_DAYS = 90  # a key expiring sooner is reported with a warning
 GPG_CONF = ("# Written by pkgops.release: signatures use SHA-512, never SHA-1.\n"
             "personal-digest-preferences SHA512 SHA384 SHA256\n"
             "digest-algo SHA512\ncert-digest-algo SHA512\nweak-digest SHA1\n")
@@ -110,7 +113,41 @@ def choose_key(root, signing_key, current_signer):
     return fpr[0], False
 
 
-def generate_key(root, key_type, uid):
+def key_expires(root, fpr):
+    """The expiry of the key ``fpr`` as seconds since the epoch, or None when it never expires (read from the
+    public keyring: listing secret keys would start a gpg-agent)."""
+    pending = None
+    for line in gpg(root, "--list-keys", fpr, what="Reading the signing key's expiry").splitlines():
+        fields = line.split(":")
+        if fields[0] == "pub":
+            pending = int(fields[6]) if fields[6] else None
+        elif fields[0] == "fpr" and fields[9] == fpr:
+            return pending
+    return None
+
+
+def expiry_report(root, fpr, now=None, warn_days=WARN_DAYS):
+    """(``key_expires`` result value, warnings): the date (YYYY-MM-DD, or "never") and a warning when less than
+    ``warn_days`` remain or the key has expired."""
+    if not fpr:
+        return "", []
+    expires = key_expires(root, fpr)
+    if expires is None:
+        return "never", []
+    date = time.strftime("%Y-%m-%d", time.gmtime(expires))
+    days = (expires - (now if now is not None else time.time())) / 86400.0
+    if days <= 0:
+        return date, ["The repository's signing key %s expired on %s: clients refuse what it signs; renew it "
+                      "(gpg --quick-set-expire %s 2y in '%s') and give the clients its public key again."
+                      % (fpr, date, fpr, gnupg_home(root))]
+    if days < warn_days:
+        return date, ["The repository's signing key %s expires on %s, in %d days: renew it (gpg --quick-set-expire "
+                      "%s 2y in '%s'; the fingerprint stays) and give the clients its public key again."
+                      % (fpr, date, int(days), fpr, gnupg_home(root))]
+    return date, []
+
+
+def generate_key(root, key_type, uid, expiry=KEY_EXPIRY):
     home = gnupg_home(root)
     os.makedirs(home, mode=0o700, exist_ok=True)
     os.chmod(home, 0o700)
@@ -118,7 +155,7 @@ def generate_key(root, key_type, uid):
         handle.write(GPG_CONF)
     algo = KEY_TYPES[key_type][0]
     gpg(root, "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", uid, algo, "sign",
-        "never", what="Generating the repository's signing key")
+        expiry, what="Generating the repository's signing key")
     keys = secret_keys(root)
     if len(keys) != 1:
         raise RepoError("Expected one key in '%s' after generating it, found %d." % (home, len(keys)))
@@ -312,6 +349,6 @@ def finish_gc(root, known, area):
 
 
 __all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key",
-                        "generate_key", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
+                        "generate_key", "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
                         "stop_agent", "work_dir", "change", "ensure_planned_from",
                         "new_generation", "clean_stale", "switch", "write_gc", "collect", "finish_gc"]

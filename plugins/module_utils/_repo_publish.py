@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload
@@ -29,8 +30,9 @@ from ansible_collections.pkgops.release.plugins.module_utils import _repo_base a
 from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
 
 COMMON = ("type", "files", "state")  # options of every type
-KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name")
-KEY_DEFAULTS = {"key_type": "ed25519", "key_uid": "pkgops.release repository <repository@localhost>"}
+KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name", "key_expiry")
+KEY_DEFAULTS = {"key_type": "ed25519", "key_uid": "pkgops.release repository <repository@localhost>",
+                "key_expiry": _base.KEY_EXPIRY}
 APT_SUITES = [{"codename": "bookworm", "suite": "stable"}]
 
 
@@ -90,9 +92,17 @@ PYPI = RepoType(
 
 # --- apt: reprepro ------------------------------------------------------------------------------
 
+def _key_expiry(p):
+    if not re.match(_base.KEY_EXPIRY_FORMAT, p["key_expiry"]):
+        raise PublishError("key_expiry '%s' is not an expiry gpg takes: use Ny, Nm, Nw, Nd (years, months, weeks, "
+                           "days), a date YYYY-MM-DD, or never." % p["key_expiry"])
+    return p["key_expiry"]
+
+
 def _apt_config(p):
     return _apt_repo.Config(root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
-                            key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"])
+                            key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"],
+                            expiry=_key_expiry(p))
 
 
 def _apt_plan(cfg, p):
@@ -110,12 +120,16 @@ def _apt_result(cfg, p, change, applied, record):
         fingerprint=applied or change.fingerprint,
         packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
                        filekey=r.filekey) for r in rows])
-    return _with_key(result, _apt_repo.public_key(cfg.root, cfg.key_name))
+    return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name))
 
 
-def _with_key(result, key):
+def _with_key(root, result, key):
+    """The result with the public key, the signing key's expiry and a warning when it is near."""
     if key is not None:
         result["public_key"] = key
+    result["key_expires"], warnings = _base.expiry_report(root, result.get("fingerprint"))
+    if warnings:
+        result["warnings"] = warnings
     return result
 
 
@@ -133,14 +147,15 @@ APT = RepoType(
 
 def _yum_config(p):
     return _yum_repo.Config(root=p["path"], uid=p["key_uid"], key_type=p["key_type"],
-                            signing_key=p["signing_key"] or "", key_name=p["key_name"], keep=p["keep"])
+                            signing_key=p["signing_key"] or "", key_name=p["key_name"], keep=p["keep"],
+                            expiry=_key_expiry(p))
 
 
 def _yum_result(cfg, p, change, applied, record):
     result = dict(changed=change.changed, added=[u.filename for u in change.add], unchanged=change.unchanged,
                   removed=change.remove, fingerprint=applied or change.fingerprint,
                   packages=[dict(entry, filename=name) for name, entry in sorted(change.holds.items())])
-    return _with_key(result, _yum_repo.public_key(cfg.root, cfg.key_name))
+    return _with_key(cfg.root, result, _yum_repo.public_key(cfg.root, cfg.key_name))
 
 
 YUM = RepoType(

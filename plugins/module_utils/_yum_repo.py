@@ -49,6 +49,7 @@ class Config:
     key_type: str = "ed25519"
     signing_key: str = ""
     key_name: str = "RPM-GPG-KEY-pkgops"
+    expiry: str = "2y"  # a generated key's lifetime (_repo_base.KEY_EXPIRY)
     keep: int = 0  # newest versions of each package kept; 0 keeps all
 
 
@@ -174,7 +175,7 @@ def apply(cfg, change):
         old = _base.current(cfg.root)
         _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)
-        fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid)
+        fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid, cfg.expiry)
         _base.ensure_gpg_conf(cfg.root)
         packages = os.path.join(cfg.root, "packages")
         os.makedirs(packages, exist_ok=True)

@@ -189,6 +189,15 @@ options:
       - The user ID of a generated key; by default C(pkgops.release repository <repository@localhost>).
       - Applies to O(type=apt) and O(type=yum).
     type: str
+  key_expiry:
+    description:
+      - The lifetime of a generated signing key, as gpg takes it - V(2y) (two years, the default), C(Nm), C(Nw),
+        C(Nd), a date C(YYYY-MM-DD), or V(never). A key that exists keeps its expiry.
+      - The result's RV(key_expires) gives the key's expiry date; with less than 90 days left (or expired) the task
+        warns, naming the key and how to renew it (C(gpg --quick-set-expire) keeps the fingerprint; the clients need
+        the public key again).
+      - Applies to O(type=apt) and O(type=yum).
+    type: str
   key_name:
     description:
       - The file name of the exported public key in the served tree - without extension for O(type=apt)
@@ -316,6 +325,13 @@ fingerprint:
   returned: when O(type=apt) or O(type=yum)
   type: str
   sample: 088F4BD2216ED2136C7EF3A0CF82BE32AD5F1579
+key_expires:
+  description:
+    - The signing key's expiry date (C(YYYY-MM-DD), UTC), V(never), or empty in check mode before the key exists.
+    - With less than 90 days left, or expired, the task also warns.
+  returned: when O(type=apt) or O(type=yum)
+  type: str
+  sample: "2028-12-02"
 public_key:
   description: The exported public key, ASCII-armored (absent in check mode before it exists).
   returned: when O(type=apt) or O(type=yum) and the repository exists
@@ -378,6 +394,7 @@ ARGUMENT_SPEC = dict(
     key_type=dict(type="str", choices=["ed25519", "rsa3072", "rsa4096"]),
     key_uid=dict(type="str", no_log=False),
     key_name=dict(type="str"),
+    key_expiry=dict(type="str", no_log=False),
     keep=dict(type="int"),
 )
 

@@ -330,3 +330,34 @@ def test_a_yum_publish_leaves_no_agent_and_no_scratch_directory_behind(tmp_path)
     assert _agents(os.path.join(root, "gnupg")) == [], "the repository's gpg-agent was stopped"
     assert not [n for n in os.listdir(root) if n.startswith(".work-")], "scratch directories are removed"
     assert not [n for n in set(os.listdir("/tmp")) - before if n.startswith("pkgops-yum-")]
+
+
+@pytest.mark.skipif(not shutil.which("rpmbuild"), reason="needs rpmbuild")
+def test_a_generated_key_expires_and_a_near_expiry_is_warned(tmp_path):
+    import datetime
+
+    from test__yum_repo import make_rpm
+
+    rpm = make_rpm(str(tmp_path), "dated", "1.0")
+    root = str(tmp_path / "repo")
+    result = rp.run(params(type="yum", path=root, files=[rpm], key_expiry="30d"))
+    expires = datetime.datetime.strptime(result["key_expires"], "%Y-%m-%d").date()
+    assert 29 <= (expires - datetime.datetime.utcnow().date()).days <= 31, result["key_expires"]
+    listing = subprocess.run(["gpg", "--homedir", os.path.join(root, "gnupg"), "--with-colons", "--list-keys"],
+                             capture_output=True, text=True, check=True).stdout
+    sec = [line.split(":") for line in listing.splitlines() if line.startswith("pub:")][0]
+    assert sec[6], "gpg itself says the key expires"
+    assert len(result["warnings"]) == 1 and result["warnings"][0].startswith(
+        "The repository's signing key %s expires on %s, in " % (result["fingerprint"], result["key_expires"]))
+    date, warnings = _repo_base.expiry_report(root, result["fingerprint"], now=time.time() + 40 * 86400)
+    assert date == result["key_expires"] and warnings[0].startswith(
+        "The repository's signing key %s expired on %s: clients refuse what it signs" % (result["fingerprint"], date))
+    fresh = rp.run(params(type="yum", path=str(tmp_path / "repo2"), files=[rpm]))  # the default: two years
+    years = (datetime.datetime.strptime(fresh["key_expires"], "%Y-%m-%d").date() - datetime.date.today()).days
+    assert 729 <= years <= 732 and "warnings" not in fresh
+
+
+def test_a_key_expiry_gpg_does_not_take_is_refused(tmp_path):
+    with pytest.raises(rp.PublishError, match="^key_expiry 'soon' is not an expiry gpg takes"):
+        rp.run(params(type="apt", path=str(tmp_path / "repo"), files=[], key_expiry="soon"))
+    assert not os.path.exists(tmp_path / "repo")
