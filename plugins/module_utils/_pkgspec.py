@@ -278,5 +278,6 @@ class BuildFailed(_cmd.CommandError):
         return text + ("\nThe whole log: %s" % self.log_path if self.log_path else "")
 
 
-__all__: t.List[str] = ["PackagingError", "BuildFailed", "CAUSES", "build_cause", "failing_lines", "Naming", "KINDS", "decide_kind", "LICENSE_FILES", "package_name",
-                        "plain_text", "man_pages", "written_man_pages", "import_names", "synopsis", "description_paragraphs", "naming"]
+__all__: t.List[str] = ["PackagingError", "BuildFailed", "CAUSES", "build_cause", "failing_lines", "Naming", "KINDS",
+                        "decide_kind", "LICENSE_FILES", "package_name", "plain_text", "man_pages", "written_man_pages",
+                        "import_names", "synopsis", "description_paragraphs", "naming"]

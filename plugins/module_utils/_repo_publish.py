@@ -14,6 +14,8 @@ check mode records the commands without running them - and the type's result.
 Parameters are the module's: an option the user did not set is None (or, for ``files`` and
 ``state``, which apply to every type, its default), and a type's effective defaults are filled in
 from ``RepoType.defaults`` after the check, so only options the user actually set are refused.
+Every file to publish is verified (``_verify``: whole, readable by its format's tool, named as its
+content says, its listed files inside its directory) before the lock is taken or anything written.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
-from ansible_collections.pkgops.release.plugins.module_utils import _yum_repo
+from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
 
 COMMON = ("type", "files", "state")  # options of every type
 KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name")
@@ -48,6 +50,7 @@ class RepoType:
     apply: t.Callable[[t.Any, t.Any, _cmd.Recorder], t.Any]  # (config, plan, recorder) -> what apply returns
     result: t.Callable[[t.Any, dict, t.Any, t.Any, _cmd.Recorder], dict]  # -> the module's result
     lock: t.Optional[t.Callable[[t.Any], t.Tuple[str, str]]] = None  # config -> (root, lock file)
+    artifacts: t.Tuple[str, ...] = ("wheel", "sdist")  # what ``files`` may hold (_verify's kinds)
 
 
 def _withdraw(p):
@@ -122,7 +125,8 @@ APT = RepoType(
     config=_apt_config, plan=_apt_plan,
     apply=lambda cfg, change, record: _apt_repo.apply(cfg, change),
     result=_apt_result,
-    lock=lambda cfg: (cfg.root, ".lock"))
+    lock=lambda cfg: (cfg.root, ".lock"),
+    artifacts=("deb", "dsc", "changes"))
 
 
 # --- yum: createrepo_c --------------------------------------------------------------------------
@@ -146,7 +150,8 @@ YUM = RepoType(
     plan=lambda cfg, p: _yum_repo.plan(cfg, _files(p), _withdraw(p)),
     apply=lambda cfg, change, record: _yum_repo.apply(cfg, change),
     result=_yum_result,
-    lock=lambda cfg: (cfg.root, ".lock"))
+    lock=lambda cfg: (cfg.root, ".lock"),
+    artifacts=("rpm",))
 
 
 # --- devpi and pypiserver: upload to an index server with twine --------------------------------
@@ -216,6 +221,8 @@ def run(params, check_mode=False):
         raise PublishError(refused + ".")
     p = effective(kind, params)
     cfg = kind.config(p)
+    for path in _files(p):  # every artifact whole and named as it is, before the lock and any write
+        _verify.verify(path, kinds=kind.artifacts)
     record = _cmd.Recorder(dry=check_mode)
     if kind.lock is None:  # an index server: its commands go through the Recorder, which runs none in check mode
         change = kind.plan(cfg, p)

@@ -267,3 +267,46 @@ def test_concurrent_pypi_publishes_all_land(tmp_path):
             served[os.path.basename(path)] = digest
     assert _tally("pypi", outs, [os.path.basename(w) for w in wheels], served) == (CONCURRENT, 0)
     assert sorted(served) == sorted(os.path.basename(w) for w in wheels)
+
+
+# --- damaged artifacts never reach a repository ----------------------------------------------------
+
+def _truncated(path, folder):
+    """A copy of ``path`` cut to half its size, under the same name in ``folder``."""
+    os.makedirs(folder, exist_ok=True)
+    out = os.path.join(folder, os.path.basename(path))
+    with open(path, "rb") as src, open(out, "wb") as dest:
+        dest.write(src.read(os.path.getsize(path) // 2))
+    return out
+
+
+@pytest.mark.skipif(not shutil.which("reprepro") or not shutil.which("rpmbuild"), reason="needs reprepro and rpmbuild")
+@pytest.mark.parametrize("kind", ["apt", "yum"])
+def test_a_truncated_package_is_refused_before_the_repository_is_touched(tmp_path, kind):
+    from test__apt_repo import make_deb
+    from test__yum_repo import make_rpm
+
+    good = make_deb(str(tmp_path), "good") if kind == "apt" else make_rpm(str(tmp_path), "good", "1.0")
+    bad = _truncated(make_deb(str(tmp_path), "bad") if kind == "apt" else make_rpm(str(tmp_path), "bad", "1.0"),
+                     str(tmp_path / "cut"))
+    root = str(tmp_path / "repo")
+    with pytest.raises(ValueError) as exc:
+        rp.run(params(type=kind, path=root, files=[good, bad]))
+    assert str(exc.value).startswith("File '%s' " % bad), str(exc.value)
+    assert not os.path.exists(root), "no repository, no key, no lock made for a refused publish"
+    result = rp.run(params(type=kind, path=root, files=[good]))
+    assert result["changed"] and len(result["added"]) == 1
+
+
+def test_a_wheel_whose_project_name_is_dotdot_is_refused(tmp_path):
+    import zipfile
+
+    wheel = tmp_path / "dotdot-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as archive:
+        archive.writestr("dotdot-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: ..\nVersion: 1.0\n")
+    root = tmp_path / "index"
+    root.mkdir()
+    with pytest.raises(ValueError) as exc:
+        rp.run(params(type="pypi", path=str(root), files=[str(wheel)]))
+    assert str(exc.value).startswith("File '%s' " % wheel) and "'..'" in str(exc.value), str(exc.value)
+    assert os.listdir(root) == []

@@ -51,7 +51,9 @@ def make_rpm(folder, name, version, payload="one"):
                     "_dbpath %s/db" % top, spec], check=True, capture_output=True,
                    env=dict(os.environ, SOURCE_DATE_EPOCH="1795564800"))
     built = os.path.join(top, "RPMS", "noarch", "%s-%s-1.noarch.rpm" % (name, version))
-    out = os.path.join(folder, "%s-%s-1.%s.noarch.rpm" % (name, version, payload))
+    # one folder per payload: the same name-version-release with other bytes keeps its true file name
+    os.makedirs(os.path.join(folder, payload), exist_ok=True)
+    out = os.path.join(folder, payload, os.path.basename(built))
     shutil.copy(built, out)
     return out
 
