@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # -*- coding: utf-8 -*-
 # Copyright (c) pkgops.release contributors
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
@@ -190,7 +189,7 @@ def table(outcomes):
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--only", help="comma-separated project names")
     parser.add_argument("--subset", type=int, help="N projects, chosen by today's date")
     parser.add_argument("--json", dest="json_file", help="write the full results (whole error messages) here")
@@ -216,9 +215,9 @@ def main(argv=None):
                 error, seconds = build_one(project, sdist, fmt, (_changelog, _debian, _rpm))
                 setattr(outcome, fmt, error or "")
                 setattr(outcome, fmt + "_seconds", seconds)
-        print("%-16s deb: %-6s rpm: %-6s %.1fs" % (outcome.name, first_line(outcome.deb)[:60],
-                                                    first_line(outcome.rpm)[:60],
-                                                    outcome.deb_seconds + outcome.rpm_seconds), flush=True)
+        print("%-16s deb: %-6s rpm: %-6s %.1fs" % (
+            outcome.name, first_line(outcome.deb)[:60], first_line(outcome.rpm)[:60],
+            outcome.deb_seconds + outcome.rpm_seconds), flush=True)
         outcomes.append(outcome)
     total = round(time.monotonic() - started, 1)
     print()
