@@ -37,6 +37,15 @@ options:
     type: list
     elements: str
     default: []
+  license:
+    description:
+      - The license as an SPDX expression (for example V(MIT OR Apache-2.0)), instead of the one the project declares
+        (C(License-Expression), C(License) or a license classifier) - for a project whose metadata names none or names
+        it in words.
+      - In C(debian/copyright) each license is mapped to Debian's short name (V(MIT) is C(Expat)), C(AND) and C(OR)
+        become C(and) and C(or), and each gets its paragraph - the pointer into C(/usr/share/common-licenses), or the
+        text of the project's license file (the only one, or the one named after it, such as C(LICENSE-MIT)).
+    type: str
   tests:
     description:
       - Run the project's own tests at build time (pybuild's test step; rpm's C(%check)).

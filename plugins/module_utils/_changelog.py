@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import email.utils
+import os
 import re
 import textwrap
 import typing as t
@@ -34,6 +35,20 @@ DEFAULT_RST_DATE_FORMAT = "%d-%b-%Y"
 # dch writes each change through a Perl format whose text field is 68 columns wide.
 DCH_FIELD_WIDTH = 68
 PROSE_WIDTH = 79
+URGENCIES = ("low", "medium", "high", "emergency", "critical")
+# Debian policy 5.6.1: lowercase letters, digits, '+', '-', '.'; two characters or more, first alphanumeric.
+_DEB_PACKAGE_RE = re.compile(r"^[a-z0-9][a-z0-9+.-]+\Z")
+# dpkg-parsechangelog: each distribution is [-+0-9a-z.]+
+_DEB_DISTRIBUTION_RE = re.compile(r"^[-+0-9a-z.]+(?: [-+0-9a-z.]+)*\Z")
+# dpkg: [epoch:]upstream[-revision] in ASCII, upstream starting with a digit.
+_DEB_VERSION_RE = re.compile(r"^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~]*(?:-[A-Za-z0-9.+~]+)?\Z")
+_RPM_RELEASE_RE = re.compile(r"^[A-Za-z0-9._+~^]+\Z")
+# "Name <email>" as dpkg-parsechangelog reads the trailer and rpm the %changelog header.
+_MAINTAINER_RE = re.compile(r"^[^<>\x00-\x1f\s](?:[^<>\x00-\x1f]*[^<>\x00-\x1f\s])? <[^<>@\s]+@[^<>@\s]+>\Z")
+# Control characters other than whitespace, which no changelog format can hold.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+# What Perl's isSPACE sees as whitespace: dch's format splits and blanks these.
+_PERL_SPACE = " \t\f\v\r\n"
 
 
 class ChangelogError(ValueError):
@@ -80,14 +95,18 @@ class Plan:
     date: datetime.datetime  # the entry's date: the one asked for, or the kept one of an unchanged entry
 
 
-def parse_date(text):
-    """(date, given) from an option: YYYY-MM-DD or ISO 8601 (UTC when no offset); now when None."""
+def parse_date(text, path=None):
+    """(date, given) from an option: YYYY-MM-DD or ISO 8601 (UTC when no offset); now when None.
+
+    With ``path``, an error names the changelog it was meant for.
+    """
     if text is None:
         return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0), False
     try:
         value = datetime.datetime.fromisoformat(text)
     except ValueError:
-        raise ChangelogError("Invalid date '%s': use YYYY-MM-DD or an ISO 8601 date and time." % text)
+        message = "Invalid date '%s': use YYYY-MM-DD or an ISO 8601 date and time." % text
+        raise ChangelogError(message if path is None else "File '%s': %s" % (path, message))
     if value.tzinfo is None:
         value = value.replace(tzinfo=datetime.timezone.utc)
     return value, True
@@ -104,7 +123,8 @@ def dch_wrap(text, width=DCH_FIELD_WIDTH):
     Written here because no library reproduces Perl's format chopping: break after the
     last space or hyphen that fits (a word, or a hyphen, may end exactly one past the
     edge), cut a word longer than the field, and drop the spaces the next line would
-    start with.
+    start with. As Perl does, a carriage return ends the line, and each control character
+    (a tab too) is written as one space: dch keeps an item's leading spaces.
     """
     lines = []
     rest = text
@@ -112,9 +132,9 @@ def dch_wrap(text, width=DCH_FIELD_WIDTH):
         size, chop, item, i = 0, None, 0, 0
         while i < len(rest):
             ch = rest[i]
-            if ch in " \t\f\v\r\n":
+            if ch in _PERL_SPACE:
                 item, chop = size, i
-                if size == width:
+                if size == width or ch == "\r":
                     break
             else:
                 # A hyphen right after the last column still counts (Perl processes the
@@ -127,8 +147,8 @@ def dch_wrap(text, width=DCH_FIELD_WIDTH):
             size += 1
         if chop is None or i == len(rest):
             item, chop = size, i
-        lines.append(rest[:item].rstrip(" "))
-        rest = rest[chop:].lstrip(" \t\f\v\r\n")
+        lines.append(re.sub(r"[\x00-\x1f\x7f]", " ", rest[:item]).rstrip(" "))
+        rest = rest[chop:].lstrip(_PERL_SPACE)
         if not rest:
             return lines
 
@@ -148,6 +168,14 @@ def _lines_text(lines):
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
+def _split_lines(text):
+    """The lines of ``text`` split at LF only (a form feed or U+2028 inside a line stays there)."""
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
 class _TextFormat:
     """Formats kept as plain lines: entries are spans between headings."""
 
@@ -155,7 +183,7 @@ class _TextFormat:
 
     def __init__(self, path, text):
         self.path = path
-        self.lines = text.splitlines()
+        self.lines = _split_lines(text)
         self.entries, self.starts, self.end = self._scan()
 
     # -- to implement -------------------------------------------------------------
@@ -257,8 +285,24 @@ class RstFormat(_TextFormat):
 class MarkdownFormat(_TextFormat):
     """Keep a Changelog: ``## [1.0.0] - 2026-11-25`` then ``### Changed`` bullets."""
 
-    _heading_re = re.compile(r"^## \[?([^\]\s]+)\]?(?:\s+-\s+(\S+))?\s*$")
+    _heading_re = re.compile(r"^## (?:\[([^\[\]\s]+)\]|([^\[\]\s]+))(?:\s+-\s+(\S+))?\s*$")
+    # A level-2 heading as CommonMark reads it (up to 3 spaces before), or one missing its space.
+    _level2_re = re.compile(r"^ {0,3}##(?!#)")
+    _fence_re = re.compile(r"^ {0,3}(`{3,}|~{3,})")
     _link_re = re.compile(r"^\[[^\]]+\]:\s")
+
+    def __init__(self, path, text):
+        self.fenced = set()
+        fence = None
+        for index, line in enumerate(_split_lines(text)):
+            match = self._fence_re.match(line)
+            if fence is None and match:
+                fence = match.group(1)
+            elif fence is not None:
+                self.fenced.add(index)
+                if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence):
+                    fence = None
+        super().__init__(path, text)
 
     def _trailer_start(self):
         end = len(self.lines)
@@ -271,13 +315,17 @@ class MarkdownFormat(_TextFormat):
         return start
 
     def _heading(self, index):
-        match = self._heading_re.match(self.lines[index])
-        if not match:
-            if self.lines[index].startswith("## "):
-                raise _err(self.path, "the heading '%s' is not '## [VERSION] - YYYY-MM-DD'."
-                           % self.lines[index], index + 1)
+        line = self.lines[index]
+        if index in self.fenced or not self._level2_re.match(line):
             return None
-        version, date = match.groups()
+        match = self._heading_re.match(line)
+        if not match:
+            if line.startswith(" "):
+                raise _err(self.path, "the heading '%s' is indented; start it at the first column." % line, index + 1)
+            if not line.startswith("## "):
+                raise _err(self.path, "the heading '%s' needs a space after '##'." % line, index + 1)
+            raise _err(self.path, "the heading '%s' is not '## [VERSION] - YYYY-MM-DD'." % line, index + 1)
+        version, date = match.group(1) or match.group(2), match.group(3)
         if version.lower() == "unreleased":
             return None
         if date is not None:
@@ -311,7 +359,7 @@ class DebianFormat(_TextFormat):
             except deb_changelog.ChangelogParseError as exc:
                 # python-debian quotes the offending line but not its number: find it.
                 bad = str(exc).rsplit(": ", 1)[-1]
-                line = next((n for n, text_line in enumerate(text.splitlines(), 1) if text_line == bad), None)
+                line = next((n for n, text_line in enumerate(_split_lines(text), 1) if text_line == bad), None)
                 raise _err(path, "not a valid debian/changelog: %s" % exc, line)
         super().__init__(path, text)
 
@@ -379,7 +427,7 @@ class RpmFormat:
         if "changelog" not in names:
             raise _err(path, "the spec has no %changelog section.")
         line_of = {}
-        for number, line in enumerate(text.splitlines(), 1):
+        for number, line in enumerate(_split_lines(text), 1):
             line_of.setdefault(line, number)
         self.entries = []
         with self.spec.changelog() as changelog:
@@ -467,44 +515,181 @@ def decode(path, data):
         raise _err(path, "not valid UTF-8 (byte 0x%02x)." % data[exc.start], line)
 
 
+def _check_release(path, fmt, release):
+    """Refuse the fields of ``release`` that the format's own tools (dpkg, rpm) would refuse."""
+    for number, change in enumerate(release.changes, 1):
+        bad = _CONTROL_RE.search(change)
+        if bad:
+            raise _err(path, "change %d holds the control character U+%04X; remove it." % (number, ord(bad.group())))
+    if fmt in ("debian", "rpm") and release.maintainer and not _MAINTAINER_RE.match(release.maintainer):
+        raise _err(path, "maintainer '%s' is not 'Name <email>'." % release.maintainer)
+    try:
+        _version.parse(release.version)
+        if fmt == "debian":
+            _check_debian(path, release)
+        elif fmt == "rpm":
+            _version.rpm_evr(release.version, release.rpm_release)
+            if not _RPM_RELEASE_RE.match(release.rpm_release):
+                raise _err(path, "rpm_release '%s' is not an RPM release: use ASCII letters, digits and '._+~^'."
+                           % release.rpm_release)
+    except _version.VersionError as exc:
+        raise _err(path, str(exc))
+
+
+def _check_debian(path, release):
+    if release.package and not _DEB_PACKAGE_RE.match(release.package):
+        raise _err(path, "package '%s' is not a Debian source package name: use lowercase letters, digits, '+', "
+                   "'-' and '.', two or more, starting with a letter or digit." % release.package)
+    if not _DEB_DISTRIBUTION_RE.match(release.distribution or ""):
+        raise _err(path, "distribution '%s' is not a Debian distribution name: use lowercase letters, digits, "
+                   "'+', '-' and '.' (for example unstable)." % release.distribution)
+    if release.urgency not in URGENCIES:
+        raise _err(path, "urgency '%s' is not one of %s." % (release.urgency, ", ".join(URGENCIES)))
+    version = _version.deb_version(release.version, release.deb_revision)
+    if not _DEB_VERSION_RE.match(version):
+        raise _err(path, "deb_revision '%s' gives the Debian version '%s', which dpkg refuses: use ASCII letters, "
+                   "digits and '+.~'." % (release.deb_revision, version))
+
+
+def _check_rst_date_format(path, release):
+    """The date line written with ``date_format`` must read back with it, or the next run fails."""
+    fmt, shown = release.date_format, ""
+    try:
+        shown = release.date.strftime(fmt)
+        datetime.datetime.strptime(shown, fmt)
+        readable = bool(shown) and shown.strip() == shown and "\n" not in shown
+    except ValueError:
+        readable = False
+    if not readable:
+        raise _err(path, "date_format '%s' writes the date as '%s', which cannot be read back with it; use a "
+                   "format such as '%s'." % (fmt, shown, DEFAULT_RST_DATE_FORMAT))
+
+
+def _normalized(path, fmt, release):
+    """A copy of ``release`` with its texts as the format writes them, once checked."""
+    if not release.changes or any(not str(c).strip() for c in release.changes):
+        raise _err(path, "changes must be a non-empty list of non-empty texts.")
+    changes = [" ".join(str(c).split("\n")) for c in release.changes]
+    # dch keeps an item's leading spaces; the other formats wrap stripped prose.
+    changes = changes if fmt == "debian" else [c.strip() for c in changes]
+    release = dataclasses.replace(release, version=str(release.version).strip(), changes=changes)
+    _check_release(path, fmt, release)
+    if fmt == "rst":
+        _check_rst_date_format(path, release)
+    return release
+
+
+def _line_ends(path, text):
+    """(text with LF line ends, BOM, line end to write back); a file that mixes line ends is refused."""
+    bom = "\ufeff" if text.startswith("\ufeff") else ""
+    text = text[len(bom):]
+    if "\r" not in text:
+        return text, bom, "\n"
+    lines = text.split("\n")
+    crlf = lines[0].endswith("\r") and len(lines) > 1
+    for number, line in enumerate(lines, 1):
+        ended = number < len(lines)
+        if "\r" in (line[:-1] if ended else line) or (ended and line.endswith("\r") != crlf):
+            raise _err(path, "the file mixes CRLF and LF line ends (or holds a lone carriage return); make its "
+                       "line ends all one kind.", number)
+    return text.replace("\r\n", "\n"), bom, "\r\n" if crlf else "\n"
+
+
+def _check_date_order(doc, index, replace, release):
+    """rpm wants %changelog newest first by date: refuse an entry whose date would break that."""
+    if not isinstance(doc, RpmFormat):
+        return
+    day = release.date.date()
+    newer = doc.entries[index - 1] if index > 0 else None
+    below = index + 1 if replace else index
+    older = doc.entries[below] if below < len(doc.entries) else None
+    if newer is not None and newer.date is not None and day > newer.date.date():
+        other, where, bound = newer, "below", "or earlier"
+    elif older is not None and older.date is not None and day < older.date.date():
+        other, where, bound = older, "above", "or later"
+    else:
+        return
+    raise _err(doc.path, "the %%changelog entry for %s dated %s would stand %s the entry for %s dated %s, but rpm "
+               "wants %%changelog in descending chronological order; set date to %s %s."
+               % (release.version, day.isoformat(), where, other.version, other.date.date().isoformat(),
+                  other.date.date().isoformat(), bound), other.line)
+
+
+def target(path, follow=False):
+    """The file to read and write for the changelog ``path``; ChangelogError for a path that cannot be one.
+
+    A symbolic link is refused unless ``follow``: then the file it points to is the one edited
+    (in place, so the link stays a link). A missing file is fine when its directory exists.
+    """
+    real = path
+    if os.path.islink(path):
+        link = os.readlink(path)
+        if not follow:
+            raise ChangelogError("File '%s' is a symbolic link to '%s': set follow=true to edit the file it points "
+                                 "to (the link is kept), or give the path of the file itself." % (path, link))
+        real = os.path.realpath(path)
+        if not os.path.lexists(real):
+            raise ChangelogError("File '%s' is a symbolic link to '%s', which does not exist: create that file or "
+                                 "give the path of the file itself." % (path, link))
+    if os.path.isdir(real):
+        raise ChangelogError("Path '%s' is a directory: give the path of the changelog file." % real)
+    if os.path.exists(real) and not os.path.isfile(real):
+        raise ChangelogError("Path '%s' is not a regular file (a device, FIFO or socket): give the path of the "
+                             "changelog file." % real)
+    if not os.path.lexists(real):
+        parent = os.path.dirname(os.path.abspath(real))
+        ancestor = parent
+        while not os.path.exists(ancestor):
+            ancestor = os.path.dirname(ancestor)
+        if not os.path.isdir(ancestor):
+            raise ChangelogError("File '%s' cannot be created: '%s' is a file, not a directory." % (real, ancestor))
+        if ancestor != parent:
+            raise ChangelogError("Directory '%s' for file '%s' does not exist: create it first." % (parent, real))
+    return real
+
+
 def plan_entry(path, fmt, current, release, force=False, allow_older=False):
     """What adding ``release`` to the changelog at ``path`` (text ``current``) does.
 
     ``current`` is None when the file does not exist. Returns a ``Plan``; raises
-    ``ChangelogError`` for bad input and refused changes.
+    ``ChangelogError`` for bad input and refused changes. The result keeps the file's
+    line ends (LF or CRLF) and byte order mark.
     """
     if fmt not in _CLASSES:
         raise ChangelogError("Unknown changelog format '%s': use one of %s." % (fmt, ", ".join(FORMATS)))
-    if not release.changes or any(not str(c).strip() for c in release.changes):
-        raise _err(path, "changes must be a non-empty list of non-empty texts.")
-    release.changes = [" ".join(str(c).split("\n")).strip() for c in release.changes]
-    _version.parse(release.version)
+    release = _normalized(path, fmt, release)
     if fmt == "rpm" and current is None:
         raise _err(path, "the spec file does not exist.")
-    doc = _CLASSES[fmt](path, current or "")
+    text, bom, eol = _line_ends(path, current) if current is not None else ("", "", "\n")
+    doc = _CLASSES[fmt](path, text)
     if fmt == "rst":
         doc.parse_dates(release.date_format)
     new_key = doc.new_key(release)
 
+    def done(after, action, line, entry, date):
+        after = bom + after.replace("\n", eol)
+        return Plan(current, after, after != current, action, line, entry, date)
+
     for index, entry in enumerate(doc.entries):
         if entry.key == new_key:
             dated = release if release.date_given or entry.date is None else release.with_date(entry.date)
-            text = doc.render(dated)
-            if text.rstrip("\n") == entry.text.rstrip("\n"):
-                return Plan(current, current, False, "unchanged", entry.line, text, dated.date)
+            rendered = doc.render(dated)
+            if rendered.rstrip("\n") == entry.text.rstrip("\n"):
+                return Plan(current, current, False, "unchanged", entry.line, rendered, dated.date)
             if not force:
                 raise _err(path, "the entry for version %s differs from the requested one; "
                            "set force to replace it." % entry.version, entry.line)
-            after = doc.splice(index, text, replace=True)
-            return Plan(current, after, after != current, "replaced", entry.line, text, release.date)
+            _check_date_order(doc, index, True, dated)
+            return done(doc.splice(index, rendered, replace=True), "replaced", entry.line, rendered, release.date)
 
-    text = doc.render(release)
+    rendered = doc.render(release)
     index = 0
     if doc.entries and new_key < doc.entries[0].key:
         if not allow_older:
             raise _err(path, "version %s is lower than the newest entry %s; set allow_older to add it."
                        % (release.version, doc.entries[0].version), doc.entries[0].line)
         index = next((i for i, e in enumerate(doc.entries) if e.key < new_key), len(doc.entries))
-    after = doc.splice(index, text, replace=False)
+    _check_date_order(doc, index, False, release)
     line = doc.entries[index].line if index < len(doc.entries) else 0
-    return Plan(current, after, True, "created" if current is None else "added", line, text, release.date)
+    return done(doc.splice(index, rendered, replace=False), "created" if current is None else "added", line,
+                rendered, release.date)

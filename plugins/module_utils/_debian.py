@@ -78,6 +78,8 @@ class Options:
     section: str = ""
     service_command: t.List[str] = dataclasses.field(default_factory=list)
     tests: bool = True  # run the project's tests at build time (else the nocheck option and profile)
+    license: str = ""  # an SPDX expression instead of the project's
+    copyright: str = ""  # the upstream copyright holders instead of the license files' notice
     lintian_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -138,53 +140,83 @@ def _long_description(meta, names):
                      for line in _pkgspec.description_paragraphs(meta, names, width=79, sep=" ."))
 
 
-def _copyright(root, meta, maintainer):
-    spdx = meta.license.strip()
-    if spdx not in LICENSES:
-        raise DebianError("The license '%s' of '%s' has no Debian mapping here; use one of %s or ship debian/."
-                          % (spdx or "(none)", root, ", ".join(sorted(LICENSES))))
-    short, common = LICENSES[spdx]
-    holder = meta.author or maintainer
-    text = ""
-    for name in LICENSE_FILES:
+def debian_license(root, expression):
+    """(DEP-5 License expression, [SPDX ids in order]) of an SPDX expression of mapped licenses.
+
+    SPDX's expression grammar is small and ``packaging.licenses`` is missing from Debian 12's
+    python3-packaging, so the expression (ids, AND, OR, parentheses) is read here."""
+    tokens = re.findall(r"[()]|[^\s()]+", expression.strip())
+    names = dict((spdx.lower(), spdx) for spdx in LICENSES)
+    out, ids = [], []
+    for token in tokens:
+        if token.upper() in ("AND", "OR"):
+            out.append(token.lower())
+        elif token in "()":
+            out.append(token)
+        elif token.lower() in names:
+            out.append(LICENSES[names[token.lower()]][0])
+            ids.append(names[token.lower()]) if names[token.lower()] not in ids else None
+        else:
+            raise DebianError("The license '%s' of '%s' has no Debian mapping here ('%s' is not one of %s); set "
+                              "license to an SPDX expression of those, such as 'MIT OR Apache-2.0', or ship debian/."
+                              % (expression or "(none)", root, token, ", ".join(sorted(LICENSES))))
+    if not ids:
+        raise DebianError("The license '%s' of '%s' has no Debian mapping here; set license to an SPDX expression "
+                          "of %s, or ship debian/." % (expression or "(none)", root, ", ".join(sorted(LICENSES))))
+    return " ".join(out).replace("( ", "(").replace(" )", ")"), ids
+
+
+def _license_files(root):
+    """{file name: text} of the project's license files."""
+    texts = {}
+    for name in LICENSE_FILES + tuple(n for n in sorted(os.listdir(root)) if re.match(r"^(LICEN[CS]E|COPYING)[-_.]", n)):
         path = os.path.join(root, name)
-        if os.path.isfile(path):
-            with open(path, encoding="utf-8") as handle:
-                text = handle.read()
-            found = re.search(r"^\s*Copyright\s+(?:\(c\)\s*)?(.+)$", text, re.M | re.I)
-            if found:
-                holder = found.group(1).strip()
-            break
-    if common:
-        body = [" On Debian systems, the full text of this license is in",
-                " /usr/share/common-licenses/%s." % common]
-    else:
-        if not text:
-            raise DebianError("Project '%s' has no license file (%s) to quote in debian/copyright."
-                              % (root, ", ".join(LICENSE_FILES)))
-        lines = text.strip("\n").splitlines()
-        if lines and re.match(r"^\s*(MIT License|.*License)\s*$", lines[0]) and len(lines) > 1 and not lines[1].strip():
-            lines = lines[2:]  # the title line
-        body = [(" " + line.rstrip()) if line.strip() else " ." for line in lines]
-        body = [line for line in body if not re.match(r"^ Copyright\b", line, re.I)]
-        while body and body[0] == " .":
-            body.pop(0)
+        if name not in texts and os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                texts[name] = handle.read()
+    return texts
+
+
+def _license_text(root, spdx, texts):
+    """The lines of the license text for ``spdx``: the only license file, or the one named after it."""
+    key = spdx.split("-")[0].lower()
+    named = [n for n in texts if key in re.sub(r"[^a-z0-9]", "", n.lower())]
+    chosen = named[0] if len(named) == 1 else (next(iter(texts)) if len(texts) == 1 else "")
+    if not chosen:
+        raise DebianError("Project '%s' has no license file for %s to quote in debian/copyright (found: %s); add "
+                          "one such as LICENSE-%s." % (root, spdx, ", ".join(texts) or "none", key.upper()))
+    lines = texts[chosen].strip("\n").splitlines()
+    if lines and re.match(r"^\s*(MIT License|.*License)\s*$", lines[0]) and len(lines) > 1 and not lines[1].strip():
+        lines = lines[2:]  # the title line
+    body = [(" " + line.rstrip()) if line.strip() else " ." for line in lines]
+    body = [line for line in body if not re.match(r"^ Copyright\b", line, re.I)]
+    while body and body[0] == " .":
+        body.pop(0)
+    return body
+
+
+def _copyright(root, meta, maintainer, holder=""):
+    short, ids = debian_license(root, meta.license)
+    texts = _license_files(root)
+    if not holder:
+        notices = [m.group(1).strip() for text in texts.values()
+                   for m in re.finditer(r"^\s*Copyright\s+(?:\(c\)\s*)?(.+)$", text, re.M | re.I)]
+        holder = notices[0] if notices else (meta.author or maintainer)
     para = ["Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/",
             "Upstream-Name: %s" % meta.name]
     if meta.homepage:
         para.append("Source: %s" % meta.homepage)
-    return "\n".join(para + [
-        "",
-        "Files: *",
-        "Copyright: %s" % holder,
-        "License: %s" % short,
-        "",
-        "Files: debian/*",
-        "Copyright: %s" % maintainer,
-        "License: %s" % short,
-        "",
-        "License: %s" % short,
-    ] + body) + "\n"
+    para += ["", "Files: *", "Copyright: %s" % holder, "License: %s" % short,
+             "", "Files: debian/*", "Copyright: %s" % maintainer, "License: %s" % short]
+    for spdx in ids:
+        name, common = LICENSES[spdx]
+        if common:
+            body = [" On Debian systems, the full text of this license is in",
+                    " /usr/share/common-licenses/%s." % common]
+        else:
+            body = _license_text(root, spdx, texts)
+        para += ["", "License: %s" % name] + body
+    return "\n".join(para) + "\n"
 
 
 def generate(root, meta, opts, names, has_tests):
@@ -228,7 +260,7 @@ def generate(root, meta, opts, names, has_tests):
     files = {
         "debian/control": ("\n".join(control) + "\n", 0o644),
         "debian/rules": ("\n".join(rules), 0o755),
-        "debian/copyright": (_copyright(root, meta, maintainer), 0o644),
+        "debian/copyright": (_copyright(root, meta, maintainer, opts.copyright), 0o644),
         "debian/source/format": ("3.0 (quilt)\n", 0o644),
         "debian/clean": ("*.egg-info/\nsrc/*.egg-info/\n", 0o644),
         "debian/%s.lintian-overrides" % names.package: (NO_ITP, 0o644),
@@ -356,6 +388,7 @@ class Backend(_pkgbuild.Backend):
         return Options(kind=params["kind"], source=params["source"] or "", package=params["package"] or "",
                        maintainer=params["maintainer"] or "", section=params["section"] or "",
                        service_command=params["service_command"], tests=params["tests"],
+                       license=params["license"] or "", copyright=params["copyright"] or "",
                        lintian_allow=params["lintian_allow"])
 
     def release(self, params, date):

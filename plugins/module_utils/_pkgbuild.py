@@ -34,6 +34,7 @@ COMMON_ARGS = dict(
     kind=dict(type="str", choices=["auto"] + list(_pkgspec.KINDS), default="auto"),
     service_command=dict(type="list", elements="str", default=[]),
     tests=dict(type="bool", default=True),
+    license=dict(type="str"),
     lint=dict(type="bool", default=True),
     force=dict(type="bool", default=False),
 )
@@ -227,6 +228,8 @@ def build(backend, root, outdir, release, opts, lint=True):
     changelog entry. Raises the backend's error for bad input, a failed build or blocking findings.
     """
     job = Job(root=root, opts=opts, release=release, meta=_project.metadata(root))
+    if opts.license:
+        job.meta = dataclasses.replace(job.meta, license=opts.license)
     check_version(job, backend.error)
     backend.name(job)
     job.epoch = int(job.release.date.timestamp())

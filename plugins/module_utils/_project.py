@@ -18,6 +18,7 @@ from __future__ import annotations
 import ast
 import dataclasses
 import os
+import re
 import tempfile
 import typing as t
 
@@ -27,6 +28,19 @@ from ansible_collections.pkgops.release.plugins.module_utils._files import copy_
 
 class ProjectError(ValueError):
     """The project's metadata cannot be read or its version cannot be written."""
+
+
+class _Undeclared(ProjectError):
+    """The version is not declared where this module can find it (the build backend may still know it)."""
+
+
+# PEP 508 names: letters, digits, '.', '_', '-', starting and ending with a letter or digit.
+_NAME_RE = re.compile(r"^([A-Z0-9]|[A-Z0-9][A-Z0-9._-]*[A-Z0-9])\Z", re.IGNORECASE)
+# What setuptools reports for a project that declares no name.
+_NO_NAME = ("", "UNKNOWN")
+SET_NAME = "set [project] name in pyproject.toml, name in the [metadata] of setup.cfg, or setup(name=...) in setup.py"
+SET_VERSION = ("set [project] version in pyproject.toml, version in the [metadata] of setup.cfg, or "
+               "setup(version=...) in setup.py")
 
 
 @dataclasses.dataclass
@@ -44,11 +58,17 @@ class Edit:
 
 
 def _read(path):
+    if os.path.isdir(path):
+        raise ProjectError("Path '%s' is a directory, not a file: remove it or put the file there." % path)
     try:
-        with open(path, "r", encoding="utf-8") as handle:
+        with open(path, "r", encoding="utf-8", newline="") as handle:
             return handle.read()
-    except UnicodeDecodeError:
-        raise ProjectError("File '%s' is not valid UTF-8." % path)
+    except UnicodeDecodeError as exc:
+        data, start = bytes(exc.object), int(exc.start)
+        raise ProjectError("File '%s' line %d: not valid UTF-8 (byte 0x%02x): save it as UTF-8."
+                           % (path, data[:start].count(b"\n") + 1, data[start]))
+    except OSError as exc:
+        raise ProjectError("File '%s' cannot be read: %s." % (path, exc.strerror or exc))
 
 
 def _toml(root):
@@ -58,9 +78,23 @@ def _toml(root):
     import tomllib
 
     try:
-        return tomllib.loads(_read(path))
+        data = tomllib.loads(_read(path))
     except tomllib.TOMLDecodeError as exc:
         raise ProjectError("File '%s' is not valid TOML: %s." % (path, exc))
+    for table in ("project", "build-system", "tool"):
+        if not isinstance(data.get(table, {}), dict):
+            raise ProjectError("File '%s': '%s' is not a table: write it as [%s]." % (path, table, table))
+    return data
+
+
+def _copy_sources(root, dest):
+    """The project's files copied to a scratch tree, or ProjectError naming the one that cannot be copied."""
+    try:
+        copy_sources(root, dest)
+    except OSError as exc:
+        what = "'%s': %s" % (exc.filename, exc.strerror) if exc.filename and exc.strerror else str(exc)
+        raise ProjectError("Project '%s' cannot be copied to a scratch tree for its build backend (%s): remove that "
+                           "file or fix it (a broken link, a named pipe)." % (root, what))
 
 
 def _wheel_metadata(root):
@@ -69,11 +103,16 @@ def _wheel_metadata(root):
 
     with tempfile.TemporaryDirectory(prefix="pkgops-meta-") as tmp:
         copy = os.path.join(tmp, "src")
-        copy_sources(root, copy)
+        _copy_sources(root, copy)
         try:
-            return project_wheel_metadata(copy, isolated=False)
+            meta = project_wheel_metadata(copy, isolated=False)
         except Exception as exc:  # the backend's own error, whatever its type
             raise ProjectError("The build backend of '%s' could not prepare metadata: %s" % (root, exc))
+    name = (meta.get("Name") or "").strip()
+    if name in _NO_NAME:
+        raise ProjectError("Project '%s' declares no name (its build backend reports '%s'): %s."
+                           % (root, name, SET_NAME))
+    return meta
 
 
 def backend_metadata(root):
@@ -160,19 +199,100 @@ def metadata(root):
         author=_author(meta), scripts=scripts)
 
 
+def _check_root(root):
+    """Refuse a project path that is not a directory holding readable project files."""
+    if not os.path.exists(root):
+        raise ProjectError("Project directory '%s' does not exist." % root)
+    if not os.path.isdir(root):
+        raise ProjectError("Project path '%s' is a file, not a directory: give the directory that holds "
+                           "pyproject.toml, setup.cfg or setup.py." % root)
+    found = False
+    for name in ("pyproject.toml", "setup.cfg", "setup.py"):
+        path = os.path.join(root, name)
+        if os.path.isdir(path):
+            raise ProjectError("Path '%s' is a directory, not a file: remove it or put the project's %s there."
+                               % (path, name))
+        if os.path.islink(path) and not os.path.exists(path):
+            raise ProjectError("File '%s' is a symbolic link to '%s', which does not exist: fix or remove the link."
+                               % (path, os.readlink(path)))
+        found = found or os.path.exists(path)
+    if not found:
+        raise ProjectError("Directory '%s' has no pyproject.toml, setup.cfg or setup.py." % root)
+
+
+def _check_static(root, project):
+    """The [project] table of pyproject.toml: a name, and a version or a dynamic one (PEP 621)."""
+    path = os.path.join(root, "pyproject.toml")
+    name, version, dynamic = project.get("name"), project.get("version"), project.get("dynamic", [])
+    if name is None:
+        raise ProjectError("File '%s' has a [project] table without a name: set name = \"...\" in [project]." % path)
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ProjectError("File '%s': [project] name %r is not a project name (PEP 508): use letters, digits, "
+                           "'.', '_' and '-', starting and ending with a letter or digit." % (path, name))
+    if not isinstance(dynamic, list) or not all(isinstance(x, str) for x in dynamic):
+        raise ProjectError("File '%s': [project] dynamic must be a list of field names." % path)
+    if version is None and "version" not in dynamic:
+        raise ProjectError("File '%s' has a [project] table with neither a version nor 'version' in its dynamic "
+                           "list: set version = \"...\" in [project]." % path)
+    if version is not None and not isinstance(version, str):
+        raise ProjectError("File '%s': [project] version %r is not a string: write version = \"%s\"."
+                           % (path, version, version))
+    if version is not None and "version" in dynamic:
+        raise ProjectError("File '%s': [project] sets version and lists it in dynamic: keep one of them." % path)
+
+
+def _check_sources(root):
+    """A version read from a file or a module must come from one that exists (setuptools reads 0.0.0 else)."""
+    try:
+        decl = declaration(root)
+    except _Undeclared:
+        return  # another way (a VCS tag, a module setuptools finds elsewhere, ...): the backend answers
+    path = os.path.join(root, decl.path)
+    if decl.kind == "file" and not os.path.isfile(path):
+        dynamic = "version" in _toml(root).get("project", {}).get("dynamic", [])
+        where = os.path.join(root, "pyproject.toml" if dynamic else "setup.cfg")
+        instead = "set a static [project] version there" if dynamic else "set version = VERSION in its [metadata]"
+        raise ProjectError("File '%s' named as the version file in '%s' %s: create it holding the version, or %s."
+                           % (path, where, "is a directory" if os.path.isdir(path) else "does not exist", instead))
+
+
+def _check_backend_version(root, version):
+    """setuptools reports 0.0.0 for a project that declares no version: refuse it instead of reading it."""
+    if _version.parse(version) != _version.parse("0"):
+        return
+    try:
+        decl = declaration(root)
+        if decl.kind == "python-literal":
+            path = os.path.join(root, decl.path)
+            _replace_literal(path, _read(path), decl.detail, version)
+        return
+    except ProjectError:
+        pass
+    raise ProjectError("Project '%s' declares no version (its build backend reports %s, the default): %s."
+                       % (root, version, SET_VERSION))
+
+
 def read(root):
     """(name, version, how it was read) of the project at ``root``."""
-    if not os.path.isdir(root):
-        raise ProjectError("Project directory '%s' does not exist." % root)
-    if not any(os.path.exists(os.path.join(root, f)) for f in ("pyproject.toml", "setup.cfg", "setup.py")):
-        raise ProjectError("Directory '%s' has no pyproject.toml, setup.cfg or setup.py." % root)
-    project = _toml(root).get("project", {})
-    if "version" in project and "name" in project:
-        name, version, source = project["name"], str(project["version"]), "pyproject.toml"
+    _check_root(root)
+    data = _toml(root)
+    project = data.get("project")
+    if project is not None:
+        _check_static(root, project)
+    _check_sources(root)
+    if project is not None and "version" in project:
+        name, version, source = project["name"], project["version"], "pyproject.toml"
     else:
         name, version = backend_metadata(root)
         source = "build backend"
-    _version.parse(version)
+        _check_backend_version(root, version)
+    try:
+        _version.parse(version)
+    except _version.VersionError as exc:
+        if source == "pyproject.toml":
+            raise ProjectError("File '%s': %s Set [project] version to a PEP 440 version."
+                               % (os.path.join(root, "pyproject.toml"), exc))
+        raise
     return name, version, source
 
 
@@ -187,7 +307,26 @@ def _attr_target(root, attr):
             path = os.path.join(base, candidate)
             if os.path.exists(os.path.join(root, path)):
                 return Declaration(path, "python-literal", name)
-    raise ProjectError("Cannot find the module '%s' named by the version attribute in '%s'." % (module, root))
+    raise _Undeclared("Cannot find the module '%s' named by the version attribute in '%s'." % (module, root))
+
+
+def _setup_cfg(path, text):
+    """setup.cfg parsed by configupdater (which keeps comments), or ProjectError naming the file."""
+    import configparser
+
+    from configupdater import ConfigUpdater
+
+    updater = ConfigUpdater()
+    try:
+        updater.read_string(text, source=path)
+    except (configparser.Error, ValueError) as exc:
+        raise ProjectError("File '%s' is not a valid setup.cfg: %s" % (path, str(exc).strip()))
+    return updater
+
+
+def _table(data, key):
+    value = data.get(key, {})
+    return value if isinstance(value, dict) else {}
 
 
 def declaration(root):
@@ -197,18 +336,19 @@ def declaration(root):
     if "version" in project:
         return Declaration("pyproject.toml", "pyproject")
     if "version" in project.get("dynamic", []):
-        dynamic = data.get("tool", {}).get("setuptools", {}).get("dynamic", {}).get("version")
-        if isinstance(dynamic, dict) and "attr" in dynamic:
+        dynamic = _table(_table(_table(data, "tool"), "setuptools"), "dynamic").get("version")
+        if isinstance(dynamic, dict) and isinstance(dynamic.get("attr"), str):
             return _attr_target(root, dynamic["attr"])
         if isinstance(dynamic, dict) and "file" in dynamic:
             files = dynamic["file"]
-            return Declaration(files if isinstance(files, str) else files[0], "file")
+            files = [files] if isinstance(files, str) else files
+            if not isinstance(files, list) or not files or not all(isinstance(f, str) and f for f in files):
+                raise ProjectError("File '%s': [tool.setuptools.dynamic] version.file %r is not a file name: write "
+                                   "version = {file = \"VERSION\"}." % (os.path.join(root, "pyproject.toml"), files))
+            return Declaration(files[0], "file")
     cfg = os.path.join(root, "setup.cfg")
     if os.path.exists(cfg):
-        from configupdater import ConfigUpdater
-
-        updater = ConfigUpdater()
-        updater.read_string(_read(cfg))
+        updater = _setup_cfg(cfg, _read(cfg))
         if updater.has_option("metadata", "version"):
             value = updater["metadata"]["version"].value.strip()
             if value.startswith("attr:"):
@@ -218,8 +358,8 @@ def declaration(root):
             return Declaration("setup.cfg", "setup.cfg")
     if os.path.exists(os.path.join(root, "setup.py")):
         return Declaration("setup.py", "python-literal", "version")
-    raise ProjectError("The version of '%s' is not declared in a place that can be written "
-                       "(pyproject.toml, setup.cfg, setup.py, a __version__ attribute or a version file)." % root)
+    raise _Undeclared("The version of '%s' is not declared in a place that can be written "
+                      "(pyproject.toml, setup.cfg, setup.py, a __version__ attribute or a version file)." % root)
 
 
 def declared_path(root):
@@ -263,7 +403,12 @@ def plan_write(root, new_version):
     decl = declaration(root)
     path = os.path.join(root, decl.path)
     if not os.path.exists(path):
-        raise ProjectError("File '%s' named as the version's source does not exist." % path)
+        raise ProjectError("File '%s' named as the version's source does not exist: create it holding the current "
+                           "version, or %s." % (path, SET_VERSION))
+    if os.path.islink(path):
+        raise ProjectError("File '%s' that declares the version is a symbolic link to '%s': replace the link by "
+                           "the file, so that writing the version does not replace the link."
+                           % (path, os.readlink(path)))
     before = _read(path)
     if decl.kind == "pyproject":
         import tomlkit
@@ -272,14 +417,11 @@ def plan_write(root, new_version):
         doc["project"]["version"] = new_version
         after = tomlkit.dumps(doc)
     elif decl.kind == "setup.cfg":
-        from configupdater import ConfigUpdater
-
-        updater = ConfigUpdater()
-        updater.read_string(before)
+        updater = _setup_cfg(path, before)
         updater["metadata"]["version"].value = new_version
         after = str(updater)
     elif decl.kind == "file":
-        after = new_version + "\n"
+        after = new_version + ("\r\n" if before.endswith("\r\n") else "\n")
     else:
         after = _replace_literal(path, before, decl.detail, new_version)
     return Edit(path, before, after)
@@ -291,7 +433,7 @@ def verify_edit(root, edit, new_version):
         return
     with tempfile.TemporaryDirectory(prefix="pkgops-verify-") as tmp:
         copy = os.path.join(tmp, "src")
-        copy_sources(root, copy)
+        _copy_sources(root, copy)
         with open(os.path.join(copy, os.path.relpath(edit.path, root)), "w", encoding="utf-8") as handle:
             handle.write(edit.after)
         _name, seen = backend_metadata(copy)

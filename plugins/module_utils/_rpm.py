@@ -145,6 +145,7 @@ class Options:
     packager: str = ""  # "Name <email>" of the %changelog entry; the project's author by default
     service_command: t.List[str] = dataclasses.field(default_factory=list)
     tests: bool = True  # run %check (else rpmbuild --nocheck)
+    license: str = ""  # an SPDX expression instead of the project's
     rpmlint_allow: t.Dict[str, str] = dataclasses.field(default_factory=dict)
 
 
@@ -400,7 +401,7 @@ class Backend(_pkgbuild.Backend):
     def options(self, params):
         return Options(kind=params["kind"], name=params["name"] or "", packager=params["packager"] or "",
                        service_command=params["service_command"], tests=params["tests"],
-                       rpmlint_allow=params["rpmlint_allow"])
+                       license=params["license"] or "", rpmlint_allow=params["rpmlint_allow"])
 
     def release(self, params, date):
         return _changelog.Release(version=params["version"], changes=params["changes"], date=date,

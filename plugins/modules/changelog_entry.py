@@ -18,9 +18,11 @@ description:
     is refused unless O(allow_older=true), which puts it in version order.
   - The same O(changes) render to every format, so one list of changes written by a release lands in the
     project changelog, C(debian/changelog) and C(%changelog) alike.
-  - The file is written atomically (a temporary file beside it, then a rename). A read-only file, bytes
-    that are not UTF-8, or a file the format cannot parse is one error naming the file and line, and the
-    file is left as it was.
+  - The file is written atomically (a temporary file beside it, then a rename), keeping its line ends (LF or CRLF)
+    and byte order mark. A read-only file, bytes that are not UTF-8, a file that mixes line ends, a file the format
+    cannot parse, or a field the format's tools would refuse (a Debian package name, distribution, urgency or
+    version, a maintainer that is not C(Name <email>), a C(%changelog) entry out of date order) is one error
+    naming the field or the file and line, and every file is left as it was.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.FILE_EDITS
@@ -31,9 +33,16 @@ requirements:
 options:
   path:
     description:
-      - The changelog file. It is created when absent, except a spec file, which must exist.
+      - The changelog file. It is created when absent (its directory must exist), except a spec file, which must exist.
+      - A symbolic link is refused unless O(follow=true).
     type: path
     required: true
+  follow:
+    description:
+      - When O(path) is a symbolic link, edit the file it points to in place and keep the link.
+      - When V(false), a symbolic link is refused, so the link is never replaced by a regular file.
+    type: bool
+    default: false
   format:
     description:
       - The changelog's format.
@@ -55,7 +64,12 @@ options:
     type: str
     required: true
   changes:
-    description: The changes of the release, one text each. Long texts are wrapped as the format wants.
+    description:
+      - The changes of the release, one text each. Long texts are wrapped as the format wants.
+      - In C(debian/changelog) each text is written as C(dch) writes it - leading spaces kept, each tab (or other
+        whitespace character) written as one space, a carriage return starting a new line. The other formats strip
+        the leading and trailing spaces.
+      - Line breaks inside a text are joined with spaces. Other control characters are refused.
     type: list
     elements: str
     required: true
@@ -66,7 +80,9 @@ options:
         another day changes nothing.
     type: str
   date_format:
-    description: The C(strftime) format of the date line for O(format=rst).
+    description:
+      - The C(strftime) format of the date line for O(format=rst). The date it writes must read back with it
+        (C(strptime)), or the format is refused.
     type: str
     default: "%d-%b-%Y"
   compatible:
@@ -75,13 +91,17 @@ options:
         C(Backward compatible) V(yes) or V(no) line by the V(rst) and V(markdown) formats; omitted when not set.
     type: bool
   package:
-    description: The Debian source package name, for O(format=debian).
+    description:
+      - The Debian source package name, for O(format=debian) - lowercase letters, digits, C(+), C(-) and C(.), two
+        or more, starting with a letter or a digit (Debian policy 5.6.1).
     type: str
   maintainer:
     description: C(Name <email>) of the person signing the entry, for O(format=debian) and O(format=rpm).
     type: str
   distribution:
-    description: The Debian distribution of the entry.
+    description:
+      - The Debian distribution of the entry - lowercase letters, digits, C(+), C(-) and C(.); several are
+        separated by spaces.
     type: str
     default: unstable
   urgency:
@@ -102,7 +122,9 @@ options:
     type: bool
     default: false
   allow_older:
-    description: Add a version lower than the newest entry, at its place in version order.
+    description:
+      - Add a version lower than the newest entry, at its place in version order.
+      - In a spec file the entry's date must still fit the C(%changelog)'s descending date order.
     type: bool
     default: false
 """
@@ -203,11 +225,12 @@ def main():
             package=dict(type="str"),
             maintainer=dict(type="str"),
             distribution=dict(type="str", default="unstable"),
-            urgency=dict(type="str", default="medium", choices=["low", "medium", "high", "emergency", "critical"]),
+            urgency=dict(type="str", default="medium", choices=list(_changelog.URGENCIES)),
             deb_revision=dict(type="str", default="1"),
             rpm_release=dict(type="str", default="1"),
             force=dict(type="bool", default=False),
             allow_older=dict(type="bool", default=False),
+            follow=dict(type="bool", default=False),
         ),
         supports_check_mode=True,
     )
@@ -225,26 +248,33 @@ def main():
     path = p["path"]
     result = dict(changed=False, path=path, format=p["format"])
     try:
-        date, date_given = _changelog.parse_date(p["date"])
+        date, date_given = _changelog.parse_date(p["date"], path)
         release = _changelog.Release(
             version=p["version"], changes=p["changes"], date=date, date_given=date_given,
             compatible=p["compatible"], package=p["package"] or "", maintainer=p["maintainer"] or "",
             distribution=p["distribution"], urgency=p["urgency"], deb_revision=p["deb_revision"],
             rpm_release=p["rpm_release"], date_format=p["date_format"])
-        data = _files.read_bytes(path)
+        real = _changelog.target(path, p["follow"])
+        data = _files.read_bytes(real)
         current = None if data is None else _changelog.decode(path, data)
         plan = _changelog.plan_entry(path, p["format"], current, release, force=p["force"],
                                      allow_older=p["allow_older"])
         if plan.changed:
-            _files.check_writable(path)
+            _files.check_writable(real)
     except (_changelog.ChangelogError, _files.FileError, _version.VersionError) as exc:
         module.fail_json(msg=str(exc), **result)
+    except OSError as exc:  # a file that vanished or cannot be read midway: name it, no traceback
+        module.fail_json(msg="File '%s' cannot be used: %s." % (exc.filename or path, exc.strerror), **result)
     result.update(changed=plan.changed, action=plan.action, entry=plan.entry, line=plan.line,
                   date=plan.date.isoformat())
     if plan.changed and module._diff:
         result["diff"] = _files.diff(path, plan.before, plan.after)
     if plan.changed and not module.check_mode:
-        _files.write_atomic(module, path, plan.after)
+        try:
+            _files.write_atomic(module, real, plan.after)
+        except OSError as exc:  # a directory that does not take new files: name it, no traceback
+            module.fail_json(msg="File '%s' cannot be written: %s: make its directory writable."
+                             % (real, exc.strerror), **result)
     module.exit_json(**result)
 
 

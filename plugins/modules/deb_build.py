@@ -78,6 +78,11 @@ options:
   package:
     description: The binary package name, instead of the one the policy gives.
     type: str
+  copyright:
+    description:
+      - The upstream copyright holders for C(debian/copyright) (its first C(Files) paragraph), for example C(2024-2026 Jane Doe).
+      - By default the first C(Copyright) line of the project's license files, else its first author.
+    type: str
   section:
     description: The archive section; V(python) for a library and V(misc) otherwise by default.
     type: str
@@ -199,6 +204,7 @@ def main():
             source=dict(type="str"),
             package=dict(type="str"),
             section=dict(type="str"),
+            copyright=dict(type="str"),
             lintian_allow=dict(type="dict", default={}),
         ),
         supports_check_mode=True,

@@ -18,6 +18,9 @@ description:
     C(setup.cfg), a C(setup(version=...)) or C(__version__) string literal, or a version file - keeping
     the rest of the file as it was. The build backend is asked to confirm the new version before the file
     is replaced.
+  - A project that declares no name, or no version (setuptools would report C(UNKNOWN) and C(0.0.0)), a version file
+    or C(pyproject.toml) that is missing or a directory, a path that is not a directory, and a version file that
+    is a symbolic link are refused with one message naming the file and what to set; nothing is written.
   - Returns the Debian and RPM forms of the resulting version, mapped as the P(pkgops.release.deb_version#filter)
     and P(pkgops.release.rpm_version#filter) filters do.
 author: pkgops.release developers (@pkgops)
@@ -190,6 +193,8 @@ def main():
                 _files.write_atomic(module, edit.path, edit.after)
     except (_project.ProjectError, _version.VersionError, _files.FileError, _git.GitError, _cmd.CommandError) as exc:
         module.fail_json(**_cmd.fail_keys(exc, result))
+    except OSError as exc:  # a file that vanished or cannot be read midway: name it, no traceback
+        module.fail_json(msg="Project '%s': cannot use '%s': %s." % (p["path"], exc.filename, exc.strerror), **result)
     module.exit_json(**result)
 
 

@@ -64,6 +64,14 @@ DCH_CASES = {
     "hyphen-past-the-edge": ["a aa aaaaaaa aaaaaaaaaa aaaaaaaaaa aaaaaaaaaaaaa aaaaaaaaaaaaaaaaaaa-",
                              "x" * 68 + "- b", "x" * 69 + "- b", "x" * 66 + " a-b"],
     "utf-8": ["Gère les caractères accentués dans le message d'accueil, même très long, sans casser"],
+    # dch keeps an item's leading spaces, writes each tab (and form feed, vertical tab) as one space,
+    # drops trailing spaces, and starts a new line at a carriage return.
+    "leading-spaces": ["   three leading spaces", "  two", " " + "x" * 70 + " wrapped after a leading space",
+                       "    " + "y" * 66 + " z", " " * 3 + "w" * 65 + " next"],
+    "tabs": ["\tleading tab", "mid\ttab\there", "\t\ttwo tabs", "  two\tmixed ", "trailing tab\t",
+             "x" * 67 + "\ttail", "\t" + "t" * 68 + " after"],
+    "other-whitespace": ["form\ffeed and vertical\vtab", "carriage\rreturn", "trailing spaces   ",
+                         "double  space  inside"],
 }
 
 
@@ -91,7 +99,8 @@ _words = st.text(alphabet="abcdefghijk-", min_size=1, max_size=30)
 
 @needs_dch
 @settings(max_examples=60, deadline=None)
-@given(st.lists(_words, min_size=1, max_size=30).map(" ".join))
+@given(st.tuples(st.text(alphabet=" \t", max_size=4), st.lists(_words, min_size=1, max_size=30).map(" ".join),
+                 st.text(alphabet=" \t", max_size=3)).map("".join))
 def test_dch_wrap_matches_dch(tmp_path_factory, text):
     tmp_path = tmp_path_factory.mktemp("dch")
     expected = dch_release(tmp_path, "1.0.0-1", [text], create=True)
@@ -285,3 +294,108 @@ def test_one_release_renders_the_same_words_everywhere():
     rel = release(changes=["Answer HEAD requests"])
     for fmt, current in (("rst", None), ("markdown", None), ("debian", None), ("rpm", SPEC)):
         assert "Answer HEAD requests" in c.plan_entry("f", fmt, current, rel).entry
+
+
+# --- the file as found: line ends, byte order mark, separators inside lines ----------------------
+
+@pytest.mark.parametrize("fmt,current", [("rst", RST), ("markdown", MD), ("rpm", SPEC)])
+def test_crlf_files_stay_crlf(fmt, current):
+    crlf = current.replace("\n", "\r\n")
+    plan = c.plan_entry("f", fmt, crlf, release())
+    lf = c.plan_entry("f", fmt, current, release())
+    assert plan.after == lf.after.replace("\n", "\r\n")
+    assert "\r\n" in plan.after and "\n" not in plan.after.replace("\r\n", "")
+    assert c.plan_entry("f", fmt, plan.after, release()).changed is False
+
+
+def test_crlf_debian_changelog_stays_crlf():
+    first = c.plan_entry("debian/changelog", "debian", None, release(version="1.0.0")).after
+    plan = c.plan_entry("debian/changelog", "debian", first.replace("\n", "\r\n"), release())
+    assert plan.after == c.plan_entry("debian/changelog", "debian", first, release()).after.replace("\n", "\r\n")
+
+
+def test_byte_order_mark_and_form_feed_are_kept():
+    text = "\ufeff" + RST.replace("* First release", "* First\frelease")
+    after = c.plan_entry("C", "rst", text, release()).after
+    assert after.startswith("\ufeff1.1.0\n^^^^^\n")
+    assert after.endswith("* First\frelease\n")
+
+
+def test_markdown_fenced_code_is_not_a_heading():
+    text = MD.replace("- First release", "- First release\n\n```sh\n##not-a-heading\n## neither\n```")
+    after = c.plan_entry("CHANGELOG.md", "markdown", text, release()).after
+    assert after.endswith("```sh\n##not-a-heading\n## neither\n```\n\n[1.0.0]: https://example.com/releases/1.0.0\n")
+
+
+# --- fields the packaging tools check --------------------------------------------------------
+
+@pytest.mark.parametrize("field,value,message", [
+    ("urgency", "urgent", "urgency 'urgent' is not one of low, medium, high, emergency, critical."),
+    ("package", "a", "package 'a' is not a Debian source package name"),
+    ("distribution", "bookworm-backports stable", None),
+    ("package", "libfoo2.0+x", None),
+    ("maintainer", "Jürgen Müller <jm@example.de>", None),
+])
+def test_debian_fields(field, value, message):
+    rel = release(**{field: value})
+    if message is None:
+        assert c.plan_entry("debian/changelog", "debian", None, rel).changed is True
+        return
+    with pytest.raises(c.ChangelogError) as exc:
+        c.plan_entry("debian/changelog", "debian", None, rel)
+    assert str(exc.value).startswith("File 'debian/changelog': " + message)
+
+
+def test_a_release_is_not_changed_by_planning():
+    rel = release(changes=["  leading", "a\nb"])
+    c.plan_entry("C", "rst", None, rel)
+    assert rel.changes == ["  leading", "a\nb"]
+
+
+def test_rpm_dates_may_be_equal_and_an_older_version_fits_between():
+    two = c.plan_entry("x.spec", "rpm", SPEC, release(version="2.0.0")).after  # dated Nov 25 above Nov 02
+    same_day = c.plan_entry("x.spec", "rpm", two, release(version="2.1.0")).after
+    assert same_day.index("2.1.0-1") < same_day.index("2.0.0-1")
+    between = c.plan_entry("x.spec", "rpm", two, release(version="1.5.0", date=DATE - datetime.timedelta(days=10)),
+                           allow_older=True).after
+    assert between.index("2.0.0-1") < between.index("1.5.0-1") < between.index("1.0.0-1")
+
+
+# --- the path ------------------------------------------------------------------------------------
+
+def test_target_follows_a_link_only_when_asked(tmp_path):
+    (tmp_path / "real.rst").write_text(RST)
+    (tmp_path / "CHANGELOG.rst").symlink_to("real.rst")
+    with pytest.raises(c.ChangelogError, match="is a symbolic link to 'real.rst': set follow=true"):
+        c.target(str(tmp_path / "CHANGELOG.rst"))
+    assert c.target(str(tmp_path / "CHANGELOG.rst"), follow=True) == str(tmp_path / "real.rst")
+    assert c.target(str(tmp_path / "new.rst")) == str(tmp_path / "new.rst")
+
+
+# --- what the module accepts, the packaging tools read -------------------------------------------
+
+@pytest.mark.skipif(shutil.which("dpkg-parsechangelog") is None, reason="dpkg-dev is not installed")
+def test_dpkg_parsechangelog_reads_an_entry_with_unusual_valid_fields(tmp_path):
+    rel = release(version="2!1.0rc1", package="lib+x.y-z", distribution="bookworm-security", urgency="critical",
+                  deb_revision="0ubuntu1~22.04", maintainer="Jürgen Müller <jm@example.de>",
+                  changes=["   indented", "\ttabbed\titem"])
+    (tmp_path / "changelog").write_text(c.plan_entry("changelog", "debian", None, rel).after, encoding="utf-8")
+    out = subprocess.run(["dpkg-parsechangelog", "-l", str(tmp_path / "changelog")], capture_output=True,
+                         text=True, check=True)
+    assert out.stderr == ""
+    fields = dict(line.split(": ", 1) for line in out.stdout.splitlines() if ": " in line and line[0] != " ")
+    assert (fields["Source"], fields["Version"], fields["Distribution"], fields["Urgency"]) == \
+        ("lib+x.y-z", "2:1.0.0~rc1-0ubuntu1~22.04", "bookworm-security", "critical")
+    assert fields["Maintainer"] == "Jürgen Müller <jm@example.de>"
+
+
+@pytest.mark.skipif(shutil.which("rpmspec") is None, reason="rpm is not installed")
+def test_rpmspec_reads_entries_put_in_date_order(tmp_path):
+    two = c.plan_entry("x.spec", "rpm", SPEC, release(version="2.0.0")).after
+    text = c.plan_entry("x.spec", "rpm", two, release(version="1.5.0", date=DATE - datetime.timedelta(days=1)),
+                        allow_older=True).after
+    (tmp_path / "x.spec").write_text(text, encoding="utf-8")
+    out = subprocess.run(["rpmspec", "-q", "--qf", "[%{CHANGELOGNAME}\\n]", str(tmp_path / "x.spec")],
+                         capture_output=True, text=True, check=True)
+    assert out.stderr == ""
+    assert [line.rsplit(" - ", 1)[1] for line in out.stdout.splitlines()] == ["2.0.0-1", "1.5.0-1", "1.0.0-1"]

@@ -240,3 +240,38 @@ def test_the_description_is_the_readmes_first_prose_without_markup(readme, expec
     assert " ".join(lines[:-2]) == expected
     assert all(len(line) <= 79 or " " not in line for line in lines), "wrapped at word boundaries only"
     assert any(line.startswith("https://example.org/a/very/long") for line in lines) or "https" not in expected
+
+
+@pytest.mark.parametrize("expression,short,ids", [
+    ("MIT", "Expat", ["MIT"]),
+    ("MIT OR Apache-2.0", "Expat or Apache-2.0", ["MIT", "Apache-2.0"]),
+    ("mit or apache-2.0", "Expat or Apache-2.0", ["MIT", "Apache-2.0"]),
+    ("(MIT AND BSD-3-Clause) OR GPL-3.0-or-later", "(Expat and BSD-3-clause) or GPL-3+",
+     ["MIT", "BSD-3-Clause", "GPL-3.0-or-later"]),
+])
+def test_spdx_expressions_map_to_dep5(expression, short, ids):
+    assert _debian.debian_license("/src/p", expression) == (short, ids)
+
+
+@pytest.mark.skipif(not (shutil.which("dpkg-buildpackage") and shutil.which("rpmbuild")),
+                    reason="needs dpkg-buildpackage and rpmbuild")
+def test_a_dual_licensed_project_given_its_license_builds_lintian_and_rpmlint_clean(tmp_path):
+    root = Path(application(tmp_path))
+    (root / "LICENSE").rename(root / "LICENSE-MIT")
+    (root / "LICENSE-APACHE").write_text("Apache License\nVersion 2.0, January 2004\n")
+    (root / "pyproject.toml").write_text((root / "pyproject.toml").read_text().replace(
+        'license = {text = "MIT"}', 'license = {text = "MIT or Apache 2"}'))  # words, not SPDX
+    release = _changelog.Release(version="0.3.0", changes=["First release."],
+                                 date=datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc),
+                                 maintainer="Greet Dev <dev@example.org>")
+    with pytest.raises(_debian.DebianError, match="'Apache' is not one of"):
+        _debian.build(str(root), str(tmp_path / "deb"), release, _debian.Options())
+    deb = _debian.build(str(root), str(tmp_path / "deb"), release, _debian.Options(license="MIT OR Apache-2.0"))
+    rpm = _rpm.build(str(root), str(tmp_path / "rpm"), release, _rpm.Options(license="MIT OR Apache-2.0"))
+    debian_tar = [a.path for a in deb.artifacts if a.path.endswith(".debian.tar.xz")][0]
+    copyright_ = _listing(["tar", "-xOJf", debian_tar, "debian/copyright"])
+    assert "Files: *\nCopyright: 2026 Greet Dev\nLicense: Expat or Apache-2.0\n" in copyright_
+    assert "\nLicense: Expat\n Permission is hereby granted, free of charge.\n" in copyright_
+    assert "\nLicense: Apache-2.0\n On Debian systems" in copyright_
+    rpm_file = [a.path for a in rpm.artifacts if a.path.endswith(".noarch.rpm")][0]
+    assert _listing(["rpm", "-qp", "--qf", "%{LICENSE}", rpm_file]) == "MIT OR Apache-2.0"

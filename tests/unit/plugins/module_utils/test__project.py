@@ -95,7 +95,8 @@ def test_a_version_the_backend_does_not_report_is_caught(tmp_path):
 @pytest.mark.parametrize("files,message", [
     ({}, "Directory '{root}' has no pyproject.toml, setup.cfg or setup.py."),
     ({"pyproject.toml": "[project\nname='x'"}, "File '{root}/pyproject.toml' is not valid TOML: "),
-    ({"pyproject.toml": PYPROJECT.replace("1.2.3", "one")}, "Invalid version 'one': it is not a PEP 440 version."),
+    ({"pyproject.toml": PYPROJECT.replace("1.2.3", "one")}, "File '{root}/pyproject.toml': Invalid version 'one': "
+     "it is not a PEP 440 version. Set [project] version to a PEP 440 version."),
 ])
 def test_read_errors(tmp_path, files, message):
     root = write(tmp_path, files)
