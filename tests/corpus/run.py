@@ -127,20 +127,29 @@ def describe(exc):
     return text + "\n--- traceback ---\n" + "".join(traceback.format_exception(exc))
 
 
-def build_one(project, sdist, fmt, modules):
+def options(cls, project, overrides):
+    """The backend's Options: the defaults, with the project's kind and license when ``overrides``
+    (license only where the checkout's Options has that field)."""
+    given = {}
+    if overrides:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        given = dict((k, project[k]) for k in ("kind", "license") if k in project and k in fields)
+    return cls(**given)
+
+
+def build_one(project, sdist, fmt, modules, overrides=True):
     """(None, seconds) when ``fmt``'s build of ``project`` passes, else (the whole error text, seconds)."""
     _changelog, _debian, _rpm = modules
     release = _changelog.Release(version=project["version"], changes=CHANGES, date=DATE, maintainer=MAINTAINER)
-    kind = project.get("kind", "auto")
     start = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="pkgops-corpus-") as tmp:
         try:
             root = unpack(sdist, os.path.join(tmp, "src"))
             out = os.path.join(tmp, "out")
             if fmt == "deb":
-                _debian.build(root, out, release, _debian.Options(kind=kind))
+                _debian.build(root, out, release, options(_debian.Options, project, overrides))
             else:
-                _rpm.build(root, out, release, _rpm.Options(kind=kind))
+                _rpm.build(root, out, release, options(_rpm.Options, project, overrides))
             error = None
         except Exception as exc:  # every failure is a finding of the corpus, whatever its type
             error = describe(exc)
@@ -194,6 +203,8 @@ def main(argv=None):
     parser.add_argument("--subset", type=int, help="N projects, chosen by today's date")
     parser.add_argument("--json", dest="json_file", help="write the full results (whole error messages) here")
     parser.add_argument("--formats", default="deb,rpm", help="deb,rpm (default) or one of them")
+    parser.add_argument("--no-overrides", action="store_true",
+                        help="ignore the projects' kind and license: the modules' bare defaults")
     parser.add_argument("--report-only", action="store_true", help="exit 0 even when builds fail")
     args = parser.parse_args(argv)
 
@@ -212,7 +223,8 @@ def main(argv=None):
             outcome.deb = outcome.rpm = "Download failed: %s" % exc
         else:
             for fmt in formats:
-                error, seconds = build_one(project, sdist, fmt, (_changelog, _debian, _rpm))
+                error, seconds = build_one(project, sdist, fmt, (_changelog, _debian, _rpm),
+                                           overrides=not args.no_overrides)
                 setattr(outcome, fmt, error or "")
                 setattr(outcome, fmt + "_seconds", seconds)
         print("%-16s deb: %-6s rpm: %-6s %.1fs" % (
@@ -226,6 +238,7 @@ def main(argv=None):
     print("\n%d project(s), %d with a failed build, %.1f s in all." % (len(outcomes), len(failed), total))
     if args.json_file:
         data = dict(checkout=str(ROOT), date=datetime.date.today().isoformat(), seconds=total,
+                    overrides=not args.no_overrides,
                     results=[dict(dataclasses.asdict(o), deb_ok=o.deb == "", rpm_ok=o.rpm == "") for o in outcomes])
         Path(args.json_file).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return 0 if args.report_only or not failed else 1
