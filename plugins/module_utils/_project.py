@@ -19,6 +19,7 @@ import ast
 import dataclasses
 import os
 import re
+import sys
 import tempfile
 import typing as t
 
@@ -97,22 +98,57 @@ def _copy_sources(root, dest):
                            "file or fix it (a broken link, a named pipe)." % (root, what))
 
 
-def _wheel_metadata(root):
-    """The core metadata (an email.message.Message) the project's PEP 517 backend prepares."""
-    from build.util import project_wheel_metadata
+# The build host's own Python: its build backends are the distribution's packages (BACKEND_PACKAGES).
+SYSTEM_PYTHON = "/usr/bin/python3"
+# The Debian package of each common build backend, by the top module [build-system] build-backend names.
+BACKEND_PACKAGES = {"setuptools": "python3-setuptools", "flit_core": "flit", "hatchling": "python3-hatchling",
+                    "poetry": "python3-poetry-core", "pdm": "python3-pdm-backend", "flit_scm": "python3-flit-scm",
+                    "mesonpy": "python3-mesonpy"}
 
+
+def build_python():
+    """The Python that runs a project's build backend: the build host's own, else the one running this."""
+    return SYSTEM_PYTHON if os.access(SYSTEM_PYTHON, os.X_OK) else sys.executable
+
+
+def _backend_error(root, python, exc):
+    """The message for a backend that failed; for one that is not installed, the package to install."""
+    backend = str(_toml(root).get("build-system", {}).get("build-backend", "setuptools.build_meta:__legacy__"))
+    if "is not available" in str(exc) or "No module named" in str(exc):
+        package = BACKEND_PACKAGES.get(re.split(r"[.:]", backend, maxsplit=1)[0])
+        return ("The build backend '%s' of '%s' is not installed for %s: install %s on the build host." % (
+            backend, root, python, ("its Debian package %s" % package) if package else "it"))
+    return "The build backend '%s' of '%s' could not prepare metadata: %s" % (backend, root, exc)
+
+
+def _wheel_metadata(root, with_scripts=False):
+    """The core metadata (an email.message.Message) the project's PEP 517 backend prepares, run by the build
+    host's Python in a scratch copy; with ``with_scripts``, also {script: entry point} of its console and gui
+    scripts (entry_points.txt, whichever way the project declares them)."""
+    import importlib.metadata
+    import pathlib
+
+    from build import BuildBackendException, ProjectBuilder
+
+    python = build_python()
     with tempfile.TemporaryDirectory(prefix="pkgops-meta-") as tmp:
         copy = os.path.join(tmp, "src")
         _copy_sources(root, copy)
         try:
-            meta = project_wheel_metadata(copy, isolated=False)
+            info = ProjectBuilder(copy, python_executable=python).metadata_path(os.path.join(tmp, "out"))
+        except BuildBackendException as exc:
+            raise ProjectError(_backend_error(root, python, exc))
         except Exception as exc:  # the backend's own error, whatever its type
             raise ProjectError("The build backend of '%s' could not prepare metadata: %s" % (root, exc))
+        dist = importlib.metadata.PathDistribution(pathlib.Path(info))
+        meta = dist.metadata
+        scripts = dict((ep.name, ep.value) for ep in dist.entry_points
+                       if ep.group in ("console_scripts", "gui_scripts"))
     name = (meta.get("Name") or "").strip()
     if name in _NO_NAME:
         raise ProjectError("Project '%s' declares no name (its build backend reports '%s'): %s."
                            % (root, name, SET_NAME))
-    return meta
+    return (meta, scripts) if with_scripts else meta
 
 
 def backend_metadata(root):
@@ -134,7 +170,7 @@ class Metadata:
     requires_python: str
     homepage: str
     author: str  # "Name <email>" or ""
-    scripts: t.Dict[str, str]  # console scripts: name -> entry point
+    scripts: t.Dict[str, str]  # console and gui scripts (entry points, however declared): name -> entry point
 
 
 _LICENSE_CLASSIFIERS = {
@@ -169,7 +205,7 @@ def metadata(root):
     """The project's core metadata (through its build backend) and its console scripts."""
     from packaging.requirements import InvalidRequirement, Requirement
 
-    meta = _wheel_metadata(root)
+    meta, scripts = _wheel_metadata(root, with_scripts=True)
     requires = []
     for text in meta.get_all("Requires-Dist") or []:
         try:
@@ -191,7 +227,6 @@ def metadata(root):
         label, _sep, value = url.partition(",")
         if not homepage and label.strip().lower() in ("homepage", "home", "source"):
             homepage = value.strip()
-    scripts = dict(_toml(root).get("project", {}).get("scripts", {}))
     return Metadata(
         name=meta["Name"], version=meta["Version"], summary=(meta.get("Summary") or "").strip(),
         description=(meta.get_payload() or meta.get("Description") or "").strip(), license=license_,

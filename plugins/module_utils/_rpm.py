@@ -55,7 +55,7 @@ MACROS = textwrap.dedent("""\
     %_pyproject_wheeldir pyproject-wheeldir
     %pyproject_files %{_builddir}/pyproject-files
     %pyproject_buildrequires echo
-    %pyproject_wheel %{__python3} -m build --wheel --no-isolation --outdir %{_pyproject_wheeldir} .
+    %pyproject_wheel %{__python3} -m build --wheel --no-isolation --skip-dependency-check --outdir %{_pyproject_wheeldir} .
     %pyproject_install %{__python3} %{_sourcedir}/pkgops-pyproject.py install %{buildroot} %{_pyproject_wheeldir}
     %pyproject_save_files() %{__python3} %{_sourcedir}/pkgops-pyproject.py save-files %{buildroot} %{pyproject_files} %{python3_sitelib}
     %pyproject_check_import() PYTHONDONTWRITEBYTECODE=1 %{__python3} -c "import sys; sys.path.insert(0, '%{buildroot}%{python3_sitelib}'); import %*"

@@ -149,3 +149,31 @@ def test_a_bump_in_git_starts_from_the_last_release(tmp_path, monkeypatch):
     plain = tmp_path.parent / (tmp_path.name + "-plain")  # outside git: the declared version is bumped
     plain.mkdir()
     assert p.bump_version(str(plain), "1.1.0", "minor") == ("1.2.0", "the declared version 1.1.0")
+
+
+def test_scripts_declared_in_setup_py_entry_points_are_found(tmp_path):
+    """The backend's entry points, not one way of declaring them: setup.py's console and gui scripts count."""
+    (tmp_path / "tool").mkdir()
+    (tmp_path / "tool" / "__init__.py").write_text("def main():\n    pass\n")
+    (tmp_path / "setup.py").write_text(
+        "from setuptools import setup\n"
+        "setup(name='tool', version='1.0', description='A tool', packages=['tool'],\n"
+        "      entry_points={'console_scripts': ['tool = tool:main', 'tool-admin = tool:main'],\n"
+        "                    'gui_scripts': ['tool-gui = tool:main']})\n")
+    meta = p.metadata(str(tmp_path))
+    assert meta.scripts == {"tool": "tool:main", "tool-admin": "tool:main", "tool-gui": "tool:main"}
+
+
+@pytest.mark.parametrize("backend,advice", [
+    ("mesonpy", "install its Debian package python3-mesonpy on the build host."),
+    ("no_such_backend.api", "install it on the build host."),
+])
+def test_a_backend_the_build_host_lacks_is_named_with_its_package(tmp_path, backend, advice):
+    if backend == "mesonpy" and os.path.isdir("/usr/lib/python3/dist-packages/mesonpy"):
+        pytest.skip("the build host has meson-python")
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = []\nbuild-backend = "%s"\n\n'
+                                             '[project]\nname = "p"\nversion = "1.0"\n' % backend)
+    with pytest.raises(p.ProjectError) as exc:
+        p.metadata(str(tmp_path))
+    assert str(exc.value) == "The build backend '%s' of '%s' is not installed for %s: %s" % (
+        backend, tmp_path, p.build_python(), advice)
