@@ -6,7 +6,8 @@
 #   lint (ansible-lint, production profile), docs (ansible-doc of every plugin and role),
 #   collection (ansible-galaxy build + install of the tarball and a play using the installed copy,
 #   ansible-builder create of meta/execution-environment.yml, ansible-test integration of two targets),
-#   integration (a target per module with ansible-playbook), fresh (both container images
+#   integration (a target per module with ansible-playbook), corpus (5 real PyPI projects of
+#   tests/corpus, a different 5 each day, built as .deb and .rpm), fresh (both container images
 #   rebuilt with containers/images.sh --fresh from an empty cache, as on a new machine; their
 #   /var/lib/apt/lists is minutes old), demo (the README's main command, on those new images:
 #   a release to the demo containers, again unchanged, check mode), kill (the same release killed
@@ -25,7 +26,7 @@ export ANSIBLE_CONFIG="$top/ansible.cfg" ANSIBLE_NOCOLOR=1 ANSIBLE_FORCE_COLOR=0
 export CONTAINERS_CONF="$top/containers/containers.conf"
 
 layers=("$@")
-[ "${#layers[@]}" -gt 0 ] || layers=(unit example sanity lint docs collection integration fresh demo kill molecule demo-hosts)
+[ "${#layers[@]}" -gt 0 ] || layers=(unit example sanity lint docs collection integration corpus fresh demo kill molecule demo-hosts)
 
 build=$(mktemp -d "${TMPDIR:-/tmp}/pkgops-release-test.XXXXXX")
 remove_containers() {  # whatever a scenario or the demo left behind, also after a failure
@@ -74,6 +75,9 @@ layer_lint() { ansible-lint; }
 layer_docs() { bash tests/docs.sh; }
 layer_collection() { bash tests/collection.sh; }
 layer_integration() { bash tests/integration/run.sh; }
+# real PyPI projects built as .deb and .rpm (tests/corpus): 5 of them, a different 5 each day; every
+# outcome must be the one tests/corpus/projects.json records (ok, or the known failure and why)
+layer_corpus() { python tests/corpus/run.py --subset 5 --json "$build/corpus.json"; }
 layer_fresh() { bash tests/fresh.sh; }
 layer_demo() { bash tests/demo.sh; }
 layer_kill() { bash tests/kill_release.sh 3; }

@@ -197,7 +197,7 @@ def _license_text(root, spdx, texts):
     return body
 
 
-def _copyright(root, meta, maintainer, holder=""):
+def _copyright(root, meta, maintainer, holder="", year=""):
     short, ids = debian_license(root, meta.license)
     texts = _license_files(root)
     if not holder:
@@ -209,7 +209,8 @@ def _copyright(root, meta, maintainer, holder=""):
     if meta.homepage:
         para.append("Source: %s" % meta.homepage)
     para += ["", "Files: *", "Copyright: %s" % holder, "License: %s" % short,
-             "", "Files: debian/*", "Copyright: %s" % maintainer, "License: %s" % short]
+             "", "Files: debian/*", "Copyright: %s" % " ".join(filter(None, (year, maintainer))),
+             "License: %s" % short]
     for spdx in ids:
         name, common = LICENSES[spdx]
         if common:
@@ -221,7 +222,7 @@ def _copyright(root, meta, maintainer, holder=""):
     return "\n".join(para) + "\n"
 
 
-def generate(root, meta, opts, names, has_tests):
+def generate(root, meta, opts, names, has_tests, year=""):
     """debian/ files from the project's metadata: {relative path: (text, mode)}."""
     maintainer = opts.maintainer or meta.author
     if not maintainer:
@@ -262,7 +263,8 @@ def generate(root, meta, opts, names, has_tests):
     files = {
         "debian/control": ("\n".join(control) + "\n", 0o644),
         "debian/rules": ("\n".join(rules), 0o755),
-        "debian/copyright": (_copyright(root, meta, maintainer, opts.copyright), 0o644),
+        # the packaging's notice carries the release's year: lintian wants a year in some Copyright line
+        "debian/copyright": (_copyright(root, meta, maintainer, opts.copyright, year), 0o644),
         "debian/source/format": ("3.0 (quilt)\n", 0o644),
         "debian/clean": ("*.egg-info/\nsrc/*.egg-info/\n", 0o644),
         "debian/%s.lintian-overrides" % names.package: (NO_ITP, 0o644),
@@ -354,7 +356,7 @@ class Backend(_pkgbuild.Backend):
         if job.own:
             return {}
         has_tests = any(os.path.isdir(os.path.join(job.root, d)) for d in ("tests", "test"))
-        files = generate(job.root, job.meta, job.opts, job.names, has_tests)
+        files = generate(job.root, job.meta, job.opts, job.names, has_tests, str(job.release.date.year))
         job.generated = sorted(files) + ["debian/changelog"]
         return dict((os.path.join(job.tree, rel), made) for rel, made in files.items())
 

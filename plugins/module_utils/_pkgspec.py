@@ -107,11 +107,43 @@ def written_man_pages(root, meta, names):
     return pages
 
 
+NOT_IMPORTED = ("tests", "test", "docs", "doc", "examples", "setup", "conftest", "noxfile", "tasks", "debian")
+
+
 def import_names(root):
-    """Top-level packages of the project (src/ layout or flat), for an import check."""
+    """What the project installs to import (src/ layout or flat), for an import check: its top-level packages,
+    the packages inside a namespace package (a directory without __init__.py), and its top-level modules."""
     base = os.path.join(root, "src") if os.path.isdir(os.path.join(root, "src")) else root
-    return sorted(n for n in os.listdir(base) if os.path.isfile(os.path.join(base, n, "__init__.py"))
-                  and n not in ("tests", "test", "docs") and n.isidentifier())
+    names = []
+    for name in sorted(os.listdir(base)):
+        path = os.path.join(base, name)
+        stem = name[:-3] if name.endswith(".py") else name
+        if stem in NOT_IMPORTED or stem.startswith("test_") or not stem.isidentifier():
+            continue
+        if os.path.isfile(os.path.join(path, "__init__.py")):
+            names.append(name)
+        elif os.path.isdir(path):
+            names += ["%s.%s" % (name, sub) for sub in _namespace_of(path)]
+        elif name.endswith(".py") and os.path.isfile(path) and (base != root or _is_module(root, stem)):
+            names.append(stem)
+    return names
+
+
+def _namespace_of(path):
+    """The packages of a namespace package directory."""
+    return sorted(n for n in os.listdir(path) if os.path.isfile(os.path.join(path, n, "__init__.py"))
+                  and n.isidentifier())
+
+
+def _is_module(root, stem):
+    """Whether a flat top-level .py file is one the project installs (named in its setup.py or pyproject.toml)."""
+    for config in ("setup.py", "pyproject.toml", "setup.cfg"):
+        path = os.path.join(root, config)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8", errors="replace") as handle:
+                if re.search(r"""["'\s=]%s["'\s,\]]""" % re.escape(stem), handle.read()):
+                    return True
+    return False
 
 
 def synopsis(meta, root):
@@ -250,6 +282,11 @@ CAUSES = (
     (r"error: Failed build dependencies:", "missing build dependencies"),
     (r"Unmet build dependencies:", "missing build dependencies"),
     (r"^FAILED \S+", "the project's tests failed (tests=false builds without them)"),
+    (r"^INTERNALERROR> \w[\w.]*(Error|Warning|Exception): ",
+     "the project's tests could not run (tests=false builds without them)"),
+    (r"Multiple top-level packages discovered in a flat-layout",
+     "setuptools' automatic discovery takes the generated debian/ for one of the project's packages (name them: "
+     "[tool.setuptools] packages, or setup(packages=...), or ship debian/)"),
     (r"ModuleNotFoundError: No module named|ImportError: ", "a module the build needs is missing"),
     (r"error: File not found:", "a file the package lists was not installed"),
 )

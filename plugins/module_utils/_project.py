@@ -23,7 +23,7 @@ import sys
 import tempfile
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _git, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _git, _version
 from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources
 
 
@@ -101,8 +101,9 @@ def _copy_sources(root, dest):
 # The build host's own Python: its build backends are the distribution's packages (BACKEND_PACKAGES).
 SYSTEM_PYTHON = "/usr/bin/python3"
 # The Debian package of each common build backend, by the top module [build-system] build-backend names.
+# None: Debian 12 has no package of it.
 BACKEND_PACKAGES = {"setuptools": "python3-setuptools", "flit_core": "flit", "hatchling": "python3-hatchling",
-                    "poetry": "python3-poetry-core", "pdm": "python3-pdm-backend", "flit_scm": "python3-flit-scm",
+                    "poetry": "python3-poetry-core", "pdm": None, "flit_scm": "python3-flit-scm",
                     "mesonpy": "python3-mesonpy"}
 
 
@@ -115,10 +116,23 @@ def _backend_error(root, python, exc):
     """The message for a backend that failed; for one that is not installed, the package to install."""
     backend = str(_toml(root).get("build-system", {}).get("build-backend", "setuptools.build_meta:__legacy__"))
     if "is not available" in str(exc) or "No module named" in str(exc):
-        package = BACKEND_PACKAGES.get(re.split(r"[.:]", backend, maxsplit=1)[0])
-        return ("The build backend '%s' of '%s' is not installed for %s: install %s on the build host." % (
-            backend, root, python, ("its Debian package %s" % package) if package else "it"))
-    return "The build backend '%s' of '%s' could not prepare metadata: %s" % (backend, root, exc)
+        top = re.split(r"[.:]", backend, maxsplit=1)[0]
+        if top in BACKEND_PACKAGES and BACKEND_PACKAGES[top] is None:
+            advice = ("Debian 12 has no package of it: build on a host that has it, or ship the packaging "
+                      "(debian/, a spec) built with another backend")
+        else:
+            advice = "install %s on the build host" % (("its Debian package %s" % BACKEND_PACKAGES[top])
+                                                       if BACKEND_PACKAGES.get(top) else "it")
+        return "The build backend '%s' of '%s' is not installed for %s: %s." % (backend, root, python, advice)
+    said = [line.strip() for line in getattr(getattr(exc, "exception", None), "stderr", "").splitlines()
+            if line.strip()]
+    return "The build backend '%s' of '%s' could not prepare metadata: %s" % (
+        backend, root, said[-1] if said else exc)
+
+
+def _hook_runner(cmd, cwd=None, extra_environ=None):
+    """Runs a build backend's hook through the one command runner, so that its output is kept for the error."""
+    _cmd.run(list(cmd), cwd=cwd, env=extra_environ)
 
 
 def _wheel_metadata(root, with_scripts=False):
@@ -135,7 +149,8 @@ def _wheel_metadata(root, with_scripts=False):
         copy = os.path.join(tmp, "src")
         _copy_sources(root, copy)
         try:
-            info = ProjectBuilder(copy, python_executable=python).metadata_path(os.path.join(tmp, "out"))
+            builder = ProjectBuilder(copy, python_executable=python, runner=_hook_runner)
+            info = builder.metadata_path(os.path.join(tmp, "out"))
         except BuildBackendException as exc:
             raise ProjectError(_backend_error(root, python, exc))
         except Exception as exc:  # the backend's own error, whatever its type

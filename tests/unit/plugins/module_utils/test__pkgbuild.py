@@ -185,6 +185,10 @@ RPM build errors:
      "FAILED tests/test_a.py::test_two\n== 2 failed ==\n", "the project's tests failed (tests=false builds without them)",
      ["FAILED tests/test_a.py::test_one - assert 1 == 2", "FAILED tests/test_a.py::test_two"]),
     ("make: *** [debian/rules:7: binary] Error 2\n", None, None),
+    ("INTERNALERROR> Traceback (most recent call last):\nINTERNALERROR>   File \"x.py\"\n"
+     "INTERNALERROR> pytest.PytestUnknownMarkWarning: Unknown pytest.mark.no_cover - is this a typo?\n",
+     "the project's tests could not run (tests=false builds without them)",
+     ["INTERNALERROR> pytest.PytestUnknownMarkWarning: Unknown pytest.mark.no_cover - is this a typo?"]),
 ])
 def test_a_failed_build_is_explained_by_its_first_cause(log, cause, lines):
     found = _pkgspec.build_cause(log)
@@ -275,3 +279,18 @@ def test_a_dual_licensed_project_given_its_license_builds_lintian_and_rpmlint_cl
     assert "\nLicense: Apache-2.0\n On Debian systems" in copyright_
     rpm_file = [a.path for a in rpm.artifacts if a.path.endswith(".noarch.rpm")][0]
     assert _listing(["rpm", "-qp", "--qf", "%{LICENSE}", rpm_file]) == "MIT OR Apache-2.0"
+
+
+def test_import_names_find_packages_namespace_packages_and_single_modules(tmp_path):
+    flat = tmp_path / "flat"
+    for rel in ("six.py", "setup.py", "conftest.py", "test_six.py", "docs/conf.py", "jaraco/classes/__init__.py",
+                "pkg/__init__.py", "notes.py"):
+        (flat / rel).parent.mkdir(parents=True, exist_ok=True)
+        (flat / rel).write_text("")
+    (flat / "setup.py").write_text("from setuptools import setup\nsetup(name='six', py_modules=['six'])\n")
+    assert _pkgspec.import_names(str(flat)) == ["jaraco.classes", "pkg", "six"]
+    src = tmp_path / "srclayout"
+    for rel in ("src/tool.py", "src/tool_pkg/__init__.py", "setup.py"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text("")
+    assert _pkgspec.import_names(str(src)) == ["tool", "tool_pkg"]

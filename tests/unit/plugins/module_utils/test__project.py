@@ -177,3 +177,21 @@ def test_a_backend_the_build_host_lacks_is_named_with_its_package(tmp_path, back
         p.metadata(str(tmp_path))
     assert str(exc.value) == "The build backend '%s' of '%s' is not installed for %s: %s" % (
         backend, tmp_path, p.build_python(), advice)
+
+
+def test_a_backend_that_fails_is_quoted(tmp_path):
+    (tmp_path / "setup.py").write_text("raise ValueError('Unknown classifier in field project.classifiers')\n")
+    with pytest.raises(p.ProjectError) as exc:
+        p.metadata(str(tmp_path))
+    assert str(exc.value) == ("The build backend 'setuptools.build_meta:__legacy__' of '%s' could not prepare "
+                              "metadata: ValueError: Unknown classifier in field project.classifiers" % tmp_path)
+
+
+def test_a_backend_debian_does_not_package_says_so(tmp_path):
+    if os.path.isdir("/usr/lib/python3/dist-packages/pdm"):
+        pytest.skip("the build host has pdm-backend")
+    (tmp_path / "pyproject.toml").write_text('[build-system]\nrequires = ["pdm-backend"]\nbuild-backend = '
+                                             '"pdm.backend"\n\n[project]\nname = "p"\nversion = "1.0"\n')
+    with pytest.raises(p.ProjectError, match="is not installed for .*: Debian 12 has no package of it: build on a "
+                                             "host that has it, or ship the packaging"):
+        p.metadata(str(tmp_path))
