@@ -199,7 +199,10 @@ def apply(cfg, change):
             os.replace(path, os.path.join(packages, pkg.filename))
         with open(os.path.join(work, "pkglist"), "w", encoding="utf-8") as handle:
             handle.write("".join(f + "\n" for f in sorted(change.holds)))
+        # gzip for every metadata file, whichever createrepo_c runs (0.17 writes gzip, 1.x zstd by default):
+        # every dnf and yum reads it
         argv = ["createrepo_c", "--quiet", "--update", "--no-database", "--workers", "2",
+                "--general-compress-type", "gz",
                 "--pkglist", os.path.join(work, "pkglist"), "--location-prefix", "packages/",
                 "--outputdir", gen, packages]
         if old and os.path.isdir(os.path.join(old, "repodata")):
