@@ -156,8 +156,10 @@ def debian_license(root, expression):
         elif token in "()":
             out.append(token)
         elif token.lower() in names:
-            out.append(LICENSES[names[token.lower()]][0])
-            ids.append(names[token.lower()]) if names[token.lower()] not in ids else None
+            spdx = names[token.lower()]
+            out.append(LICENSES[spdx][0])
+            if spdx not in ids:
+                ids.append(spdx)
         else:
             raise DebianError("The license '%s' of '%s' has no Debian mapping here ('%s' is not one of %s); set "
                               "license to an SPDX expression of those, such as 'MIT OR Apache-2.0', or ship debian/."

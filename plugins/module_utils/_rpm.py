@@ -169,6 +169,12 @@ def python_requires(requirement):
     return deps or [base]
 
 
+def _written_sources(root, meta, names):
+    """[(Source number, file)] of the manual pages written for scripts without one: the one numbering the
+    preamble's SourceN tags and %install's copies share."""
+    return list(enumerate(sorted(_pkgspec.written_man_pages(root, meta, names)), WRITTEN_PAGES))
+
+
 def _preamble(root, meta, names, release):
     """The spec's tags, up to %description."""
     evr = _version.rpm_evr(release.version, release.rpm_release)
@@ -190,7 +196,7 @@ def _preamble(root, meta, names, release):
     lines += ["Source0:        %{name}-%{version}.tar.gz"]
     if names.service:
         lines.append("Source1:        %s.service" % names.package)
-    for number, page in enumerate(sorted(_pkgspec.written_man_pages(root, meta, names)), WRITTEN_PAGES):
+    for number, page in _written_sources(root, meta, names):
         lines.append("Source%d:       %s" % (number, page))
     lines += ["BuildArch:      noarch", "",
               "BuildRequires:  python3-devel"]
@@ -255,7 +261,7 @@ def spec_text(root, meta, opts, names, release):
         section = page.rsplit(".", 1)[1]
         lines.append("install -D -m 0644 %s %%{buildroot}%%{_mandir}/man%s/%s"
                      % (page, section, os.path.basename(page)))
-    for number, page in enumerate(sorted(_pkgspec.written_man_pages(root, meta, names)), WRITTEN_PAGES):
+    for number, page in _written_sources(root, meta, names):
         lines.append("install -D -m 0644 %%{SOURCE%d} %%{buildroot}%%{_mandir}/man1/%s" % (number, page))
         pages.append(page)
     if names.service:

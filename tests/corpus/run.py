@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
-import hashlib
 import json
 import os
 import random
@@ -58,11 +57,10 @@ def cache_dir():
 
 
 def _sha256(path):
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    # the collection's own reader (main() has put the checkout's import root on sys.path before any fetch)
+    from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
+
+    return sha256_of(str(path))
 
 
 def fetch(project, cache):
