@@ -7,7 +7,8 @@
 #   collection (ansible-galaxy build + install of the tarball and a play using the installed copy,
 #   ansible-builder create of meta/execution-environment.yml, ansible-test integration of two targets),
 #   integration (a target per module with ansible-playbook), corpus (5 real PyPI projects of
-#   tests/corpus, a different 5 each day, built as .deb and .rpm), fresh (both container images
+#   tests/corpus, a different 5 each day, built as .deb and .rpm, installed in the Debian and
+#   EL-family images, their modules imported and their commands run), fresh (both container images
 #   rebuilt with containers/images.sh --fresh from an empty cache, as on a new machine; their
 #   /var/lib/apt/lists is minutes old), demo (the README's main command, on those new images:
 #   a release to the demo containers, again unchanged, check mode), kill (the same release killed
@@ -77,7 +78,7 @@ layer_collection() { bash tests/collection.sh; }
 layer_integration() { bash tests/integration/run.sh; }
 # real PyPI projects built as .deb and .rpm (tests/corpus): 5 of them, a different 5 each day; every
 # outcome must be the one tests/corpus/projects.json records (ok, or the known failure and why)
-layer_corpus() { python tests/corpus/run.py --subset 5 --json "$build/corpus.json"; }
+layer_corpus() { python tests/corpus/run.py --subset 5 --install --json "$build/corpus.json"; }
 layer_fresh() { bash tests/fresh.sh; }
 layer_demo() { bash tests/demo.sh; }
 layer_kill() { bash tests/kill_release.sh 3; }

@@ -135,8 +135,9 @@ def options(cls, project, overrides):
     return cls(**given)
 
 
-def build_one(project, sdist, fmt, modules, overrides=True):
-    """(None, seconds) when ``fmt``'s build of ``project`` passes, else (the whole error text, seconds)."""
+def build_one(project, sdist, fmt, modules, overrides=True, keep=None):
+    """(None, seconds) when ``fmt``'s build of ``project`` passes, else (the whole error text, seconds).
+    With ``keep``, the binary packages built are copied into that directory."""
     _changelog, _debian, _rpm = modules
     release = _changelog.Release(version=project["version"], changes=CHANGES, date=DATE, maintainer=MAINTAINER)
     start = time.monotonic()
@@ -149,9 +150,25 @@ def build_one(project, sdist, fmt, modules, overrides=True):
             else:
                 _rpm.build(root, out, release, options(_rpm.Options, project, overrides))
             error = None
+            if keep:
+                os.makedirs(keep, exist_ok=True)
+                for built in binary_packages(out, fmt):
+                    shutil.copy2(built, keep)
         except Exception as exc:  # every failure is a finding of the corpus, whatever its type
             error = describe(exc)
     return error, round(time.monotonic() - start, 1)
+
+
+def binary_packages(out, fmt):
+    """The binary packages a build delivered into ``out`` (no source package, no debug symbols)."""
+    found = []
+    for folder, _dirs, files in os.walk(out):
+        for name in files:
+            if fmt == "deb" and name.endswith(".deb") and "-dbgsym_" not in name:
+                found.append(os.path.join(folder, name))
+            elif fmt == "rpm" and name.endswith(".rpm") and not name.endswith(".src.rpm"):
+                found.append(os.path.join(folder, name))
+    return sorted(found)
 
 
 @dataclasses.dataclass
@@ -165,6 +182,7 @@ class Outcome:
     rpm_seconds: float = 0.0
 
     expect: t.Dict[str, str] = dataclasses.field(default_factory=dict)  # format -> words of its known failure
+    uses: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)  # format -> install.Use (with --install)
 
     @property
     def failed(self):
@@ -185,6 +203,13 @@ class Outcome:
             elif error and expected not in error:
                 found.append("%s %s: failed otherwise than expected (%r): %s"
                              % (self.name, fmt, expected, first_line(error)))
+            use, expected = self.uses.get(fmt), self.expect.get(fmt + "-use")
+            if use is None:
+                continue
+            if use.failed and not (expected and expected in use.summary()):
+                found.append("%s %s installed: %s" % (self.name, fmt, use.summary()))
+            elif expected and not use.failed:
+                found.append("%s %s installed: works now; remove its expected failure from projects.json" % (self.name, fmt))
         return found
 
 
@@ -201,17 +226,57 @@ def first_line(error):
     return re.sub(r"/tmp/pkgops-corpus-[^/]+/src/", "", text)
 
 
+def use_cells(outcome):
+    """The table's installs, imports and scripts cells: per format, what installing the package showed."""
+    installs, imports, scripts = [], [], []
+    for fmt in ("deb", "rpm"):
+        use = outcome.uses.get(fmt)
+        if use is None:
+            continue
+        installs.append("%s %s" % (fmt, "ok" if use.install == "ok" else use.install[:80]))
+        if use.install == "ok":
+            for cells, done in ((imports, use.imports), (scripts, use.scripts)):
+                bad = [n for n, e in done if e]
+                cells.append("%s %d/%d%s" % (fmt, len(done) - len(bad), len(done), " (%s fail)" % ", ".join(bad) if bad else ""))
+    return tuple(", ".join(c) or "-" for c in (installs, imports, scripts))
+
+
 def table(outcomes):
-    rows = [("project", "shape", "deb", "rpm", "seconds")]
+    installed = any(o.uses for o in outcomes)
+    head = ("project", "shape", "deb", "rpm") + (("installs", "imports", "scripts") if installed else ()) + ("seconds",)
+    rows = [head]
     for o in outcomes:
-        rows.append(("%s %s" % (o.name, o.version), o.shape, first_line(o.deb), first_line(o.rpm),
-                     "%.1f" % (o.deb_seconds + o.rpm_seconds)))
+        seconds = o.deb_seconds + o.rpm_seconds + sum(u.seconds for u in o.uses.values())
+        rows.append(("%s %s" % (o.name, o.version), o.shape, first_line(o.deb), first_line(o.rpm))
+                    + (use_cells(o) if installed else ()) + ("%.1f" % seconds,))
     lines = []
     for row in rows:
         lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
         if len(lines) == 1:
-            lines.append("|---|---|---|---|---|")
+            lines.append("|" + "---|" * len(head))
     return "\n".join(lines)
+
+
+def install_all(outcomes, keep, formats):
+    """Install each built package in the test image of its format, use it and remove it (tests/corpus/install.py)."""
+    sys.path.insert(0, str(HERE))
+    import install  # pylint: disable=import-outside-toplevel
+
+    for fmt in formats:
+        built = [o for o in outcomes if getattr(o, fmt) == ""]
+        if not built:
+            continue
+        box = install.Box(fmt, keep)
+        try:
+            for outcome in built:
+                start = time.monotonic()
+                for path in binary_packages(os.path.join(keep, outcome.name, fmt), fmt):
+                    inside = "/corpus/%s/%s/%s" % (outcome.name, fmt, os.path.basename(path))
+                    outcome.uses[fmt] = install.try_package(box, path, inside)
+                    outcome.uses[fmt].seconds = round(time.monotonic() - start, 1)
+                print("%-16s %s installed: %s" % (outcome.name, fmt, outcome.uses[fmt].summary()[:100]), flush=True)
+        finally:
+            box.close()
 
 
 def main(argv=None):
@@ -223,6 +288,8 @@ def main(argv=None):
     parser.add_argument("--no-overrides", action="store_true",
                         help="ignore the projects' kind and license: the modules' bare defaults")
     parser.add_argument("--report-only", action="store_true", help="exit 0 even when builds fail")
+    parser.add_argument("--install", action="store_true",
+                        help="also install each package in the test images (podman), import its modules, run its commands")
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(_import_root()))
@@ -232,6 +299,7 @@ def main(argv=None):
     chosen = choose(projects, args.only, args.subset, datetime.date.today())
     formats = [f for f in args.formats.split(",") if f]
     cache, outcomes, started = cache_dir(), [], time.monotonic()
+    keep = tempfile.mkdtemp(prefix="pkgops-corpus-packages-") if args.install else None
     for project in chosen:
         outcome = Outcome(project["name"], project["version"], project["shape"],
                           expect=dict((k, v) for k, v in project.get("expect", {}).items() if k in ("deb", "rpm")))
@@ -242,13 +310,19 @@ def main(argv=None):
         else:
             for fmt in formats:
                 error, seconds = build_one(project, sdist, fmt, (_changelog, _debian, _rpm),
-                                           overrides=not args.no_overrides)
+                                           overrides=not args.no_overrides,
+                                           keep=keep and os.path.join(keep, project["name"], fmt))
                 setattr(outcome, fmt, error or "")
                 setattr(outcome, fmt + "_seconds", seconds)
         print("%-16s deb: %-6s rpm: %-6s %.1fs" % (
             outcome.name, first_line(outcome.deb)[:60], first_line(outcome.rpm)[:60],
             outcome.deb_seconds + outcome.rpm_seconds), flush=True)
         outcomes.append(outcome)
+    if keep:
+        try:
+            install_all(outcomes, keep, formats)
+        finally:
+            shutil.rmtree(keep, ignore_errors=True)
     total = round(time.monotonic() - started, 1)
     print()
     print(table(outcomes))
@@ -262,7 +336,8 @@ def main(argv=None):
     if args.json_file:
         data = dict(checkout=str(ROOT), date=datetime.date.today().isoformat(), seconds=total,
                     overrides=not args.no_overrides,
-                    results=[dict(dataclasses.asdict(o), deb_ok=o.deb == "", rpm_ok=o.rpm == "") for o in outcomes])
+                    results=[dict(dataclasses.asdict(o), deb_ok=o.deb == "", rpm_ok=o.rpm == "",
+                                  used=dict((f, u.summary()) for f, u in o.uses.items())) for o in outcomes])
         Path(args.json_file).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return 0 if args.report_only or not surprises else 1
 
