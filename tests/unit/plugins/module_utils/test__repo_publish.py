@@ -340,7 +340,7 @@ def test_a_generated_key_expires_and_a_near_expiry_is_warned(tmp_path):
 
     rpm = make_rpm(str(tmp_path), "dated", "1.0")
     root = str(tmp_path / "repo")
-    result = rp.run(params(type="yum", path=root, files=[rpm], key_expiry="30d"))
+    result = rp.run(params(type="yum", path=root, files=[rpm], key_expiry="30d", key_renew_days=0))  # no renewal
     expires = datetime.datetime.strptime(result["key_expires"], "%Y-%m-%d").date()
     assert 29 <= (expires - datetime.datetime.utcnow().date()).days <= 31, result["key_expires"]
     listing = subprocess.run(["gpg", "--homedir", os.path.join(root, "gnupg"), "--with-colons", "--list-keys"],
