@@ -65,7 +65,9 @@ class Config:
     key_type: str = "ed25519"
     signing_key: str = ""  # expected fingerprint; empty: the home's only key (generated when none)
     key_name: str = "archive-keyring"
-    expiry: str = "2y"  # a generated key's lifetime (_repo_base.KEY_EXPIRY)
+    expiry: str = "2y"  # a generated key's lifetime, and a renewed key's from the renewal (_repo_base.KEY_EXPIRY)
+    renew_days: int = _base.RENEW_DAYS  # a key expiring sooner is renewed before the change signs; 0: never by itself
+    renew: bool = False  # renew the key now (unless that would not move its expiry by a day)
 
 
 @dataclasses.dataclass
@@ -98,6 +100,7 @@ class Plan:
     codename: str = ""
     component: str = "main"
     base: t.Optional[str] = None  # the served generation planned from
+    renewal: t.Optional[_base.Renewal] = None  # the key's renewal before signing
 
 
 gnupg_home = _base.gnupg_home
@@ -311,7 +314,9 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
             raise AptRepoError("%s %s is not in %s: nothing to promote." % (source, version, origin))
         if sorted(r.filekey for r in found) != sorted(r.filekey for r in rows(source) if r.source_version == version):
             result.copy.append(Promotion(codename, origin, source, version))
-    result.changed = bool(result.create or result.conf_changed or result.add or result.remove or result.copy)
+    served_key = os.path.join(gen, "public", cfg.key_name + ".asc") if gen else None
+    result.renewal, result.changed = _base.key_upkeep(cfg, fpr, served_key, bool(
+        result.create or result.conf_changed or result.add or result.remove or result.copy))
     return result
 
 
@@ -373,6 +378,8 @@ def apply(cfg, change):
         _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)
         fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid, cfg.expiry)
+        if change.renewal:
+            _base.renew_key(cfg.root, change.renewal)
         _base.ensure_gpg_conf(cfg.root)
         gen = _new_generation(cfg.root, old)
         with open(os.path.join(gen, "conf", "distributions"), "w", encoding="utf-8") as handle:
@@ -396,10 +403,9 @@ def apply(cfg, change):
         _reprepro(gen, cfg.root, "export", what="Exporting and signing the indices")
         if change.conf_changed and old:
             _reprepro(gen, cfg.root, "--delete", "clearvanished", what="Dropping suites no longer configured")
-        # the key files come with the copy unless the repository or its configuration is new
-        armored = os.path.join(gen, "public", cfg.key_name + ".asc")
-        if change.conf_changed or not os.path.exists(armored):
-            _base.export_key(cfg.root, fpr, armored, os.path.join(gen, "public", cfg.key_name + ".gpg"))
+        # the key files are exported every time: a renewed key (same fingerprint, later expiry) reaches clients
+        _base.export_key(cfg.root, fpr, os.path.join(gen, "public", cfg.key_name + ".asc"),
+                         os.path.join(gen, "public", cfg.key_name + ".gpg"))
         verify(gen, cfg, fpr)
         unreferenced = _reprepro(gen, cfg.root, "dumpunreferenced", what="Listing unreferenced files").split()
         if unreferenced:

@@ -7,7 +7,10 @@
 Keys: each repository has its own GnuPG home (ROOT/gnupg, never served) holding one signing
 key, generated when absent (Ed25519 or RSA >= 3072; SHA-512 signatures, never SHA-1). A key
 that is not the repository's - not in its home, or not the one the served state is signed
-with - is refused.
+with - is refused. A key that expires within the renewal window (or has expired, or when asked)
+is renewed under the lock before the change signs: its expiry (and its signing subkeys') moves
+to now + the key's lifetime, the fingerprint stays, and the change exports the public key again
+into the served state, so clients that fetch it again keep verifying after the old expiry.
 
 Generations: the served state is ROOT/current, a symbolic link to ROOT/generations/ID. A
 change builds a new generation beside it, verifies it, and publishes it with one rename of
@@ -24,7 +27,9 @@ lock (``ensure_planned_from``), so a plan made outside it can fail but never dro
 
 from __future__ import annotations
 
+import calendar
 import contextlib
+import dataclasses
 import fcntl
 import os
 import re
@@ -38,6 +43,8 @@ KEY_TYPES = {"ed25519": ("ed25519", 22, 255), "rsa3072": ("rsa3072", 1, 3072), "
 KEY_EXPIRY = "2y"  # a generated key's lifetime (gpg's expiry: Ny, Nm, Nw, Nd, a date, or never)
 KEY_EXPIRY_FORMAT = r"^(never|[1-9][0-9]*[ymwd]?|[0-9]{4}-[0-9]{2}-[0-9]{2})$"
 WARN_DAYS = 90  # a key expiring sooner is reported with a warning
+RENEW_DAYS = WARN_DAYS  # a key expiring sooner is renewed before a change signs (0: never by itself)
+DAY = 86400
 GPG_CONF = ("# Written by pkgops.release: signatures use SHA-512, never SHA-1.\n"
             "personal-digest-preferences SHA512 SHA384 SHA256\n"
             "digest-algo SHA512\ncert-digest-algo SHA512\nweak-digest SHA1\n")
@@ -126,6 +133,10 @@ def key_expires(root, fpr):
     return None
 
 
+def _day(stamp):
+    return "never" if stamp is None else time.strftime("%Y-%m-%d", time.gmtime(stamp))
+
+
 def expiry_report(root, fpr, now=None, warn_days=WARN_DAYS):
     """(``key_expires`` result value, warnings): the date (YYYY-MM-DD, or "never") and a warning when less than
     ``warn_days`` remain or the key has expired."""
@@ -134,17 +145,132 @@ def expiry_report(root, fpr, now=None, warn_days=WARN_DAYS):
     expires = key_expires(root, fpr)
     if expires is None:
         return "never", []
-    date = time.strftime("%Y-%m-%d", time.gmtime(expires))
-    days = (expires - (now if now is not None else time.time())) / 86400.0
+    date = _day(expires)
+    days = (expires - (now if now is not None else time.time())) / float(DAY)
     if days <= 0:
         return date, ["The repository's signing key %s expired on %s: clients refuse what it signs; renew it "
-                      "(gpg --quick-set-expire %s 2y in '%s') and give the clients its public key again."
-                      % (fpr, date, fpr, gnupg_home(root))]
+                      "(renew_key, or key_renew_days; the fingerprint stays, '%s') and give the clients its public "
+                      "key again." % (fpr, date, gnupg_home(root))]
     if days < warn_days:
-        return date, ["The repository's signing key %s expires on %s, in %d days: renew it (gpg --quick-set-expire "
-                      "%s 2y in '%s'; the fingerprint stays) and give the clients its public key again."
-                      % (fpr, date, int(days), fpr, gnupg_home(root))]
+        return date, ["The repository's signing key %s expires on %s, in %d days: renew it (renew_key, or "
+                      "key_renew_days above %d; the fingerprint stays, '%s') and give the clients its public key "
+                      "again." % (fpr, date, int(days), int(days), gnupg_home(root))]
     return date, []
+
+
+def expiry_after(expiry, now):
+    """The expiry gpg gives a key when it sets ``expiry`` at ``now`` (seconds since the epoch; None for never):
+    N, Nd, Nw, Nm, Ny count 1, 7, 30, 365 days a unit; a date YYYY-MM-DD is its noon, UTC."""
+    if expiry == "never":
+        return None
+    if re.match(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", expiry):
+        return calendar.timegm(time.strptime(expiry, "%Y-%m-%d")) + DAY // 2
+    unit = {"d": 1, "w": 7, "m": 30, "y": 365}.get(expiry[-1:], 1)
+    return now + int(expiry.rstrip("dwmy")) * unit * DAY
+
+
+@dataclasses.dataclass(frozen=True)
+class Renewal:
+    """A renewal of the signing key that a change makes before it signs (the fingerprint stays)."""
+
+    fingerprint: str
+    primary: bool  # the primary key's expiry moves
+    subkeys: t.Tuple[str, ...]  # the signing subkeys whose expiry moves with it
+    expiry: str  # the lifetime from now, as gpg takes it
+    until: t.Optional[int]  # the expiry it gets (None: never); check mode reports it
+    expired: str  # the date (YYYY-MM-DD) the key could last sign on, when that has passed; else ""
+
+
+def key_parts(root, fpr):
+    """[(fingerprint, created, expires or None, primary?, signs?)] of the key ``fpr``: its primary key and its subkeys
+    that can sign and are not revoked (read from the public keyring: no gpg-agent)."""
+    parts, pending = [], None
+    for line in gpg(root, "--list-keys", fpr, what="Reading the signing key's expiry").splitlines():
+        fields = line.split(":")
+        if fields[0] in ("pub", "sub"):
+            signs = "s" in fields[11]
+            pending = None if fields[0] == "sub" and (not signs or fields[1] == "r") else (
+                int(fields[5] or 0), int(fields[6]) if fields[6] else None, fields[0] == "pub", signs)
+        elif fields[0] == "fpr" and pending:
+            parts.append((fields[9],) + pending)
+            pending = None
+    return parts
+
+
+def key_renewal(root, fpr, expiry, renew_days=RENEW_DAYS, asked=False, signing=False, now=None):
+    """The ``Renewal`` a change makes before it signs with ``fpr``, or None.
+
+    The key can sign until the sooner of its primary key's expiry and its last signing key's (primary or subkey,
+    the live ones, else the newest). It is due when that is within ``renew_days`` (0: never by itself), has
+    passed, or when ``asked``; the primary key and those signing keys get ``expiry`` from ``now`` - unless that is
+    not a day later than now's, so a second run renews nothing. A key that has expired and is not renewed is
+    refused when the change is ``signing``: gpg cannot sign with it.
+    """
+    parts = key_parts(root, fpr) if fpr else []
+    if not parts:
+        return None
+    now = time.time() if now is None else now
+    signers = [p for p in parts if p[4]]
+    chosen = [p for p in signers if p[2] is None or p[2] > now] or sorted(signers, key=lambda p: p[1])[-1:]
+    if not chosen:
+        return None  # nothing signs: gpg says so when the change signs
+    last = None if any(p[2] is None for p in chosen) else max(p[2] for p in chosen)
+    ends = [e for e in (parts[0][2], last) if e is not None]
+    if not ends:
+        return None
+    limit, until = min(ends), expiry_after(expiry, now)
+    expired = _day(limit) if limit <= now else ""
+    due = asked or (renew_days > 0 and limit < now + renew_days * DAY)
+    if not due or (until is not None and until < limit + DAY):
+        if expired and signing:
+            raise RepoError("The repository's signing key %s expired on %s: gpg cannot sign with it. Renew it: "
+                            "renew_key true, or key_renew_days above 0 (the fingerprint stays; clients need its "
+                            "public key again)." % (fpr, expired))
+        return None
+    extend = [p for p in [parts[0]] + [p for p in chosen if not p[3]]
+              if p[2] is not None and (until is None or until >= p[2] + DAY)]
+    return Renewal(fpr, any(p[3] for p in extend), tuple(p[0] for p in extend if not p[3]), expiry, until, expired)
+
+
+def renew_key(root, renewal):
+    """Carry out a ``Renewal`` (gpg --quick-set-expire, the primary key then the signing subkeys) and check it."""
+    what = ("Renewing the repository's signing key %s in '%s' (a key with a passphrase is renewed by hand: "
+            "gpg --quick-set-expire)" % (renewal.fingerprint, gnupg_home(root)))
+    argv = ["--pinentry-mode", "loopback", "--passphrase", "", "--quick-set-expire", renewal.fingerprint,
+            renewal.expiry]
+    if renewal.primary:
+        gpg(root, *argv, what=what)
+    if renewal.subkeys:
+        gpg(root, *(argv + list(renewal.subkeys)), what=what)
+    moved = {p[0]: p[2] for p in key_parts(root, renewal.fingerprint)}
+    short = [f for f in ([renewal.fingerprint] if renewal.primary else []) + list(renewal.subkeys)
+             if renewal.until is not None and (moved.get(f) is None or moved[f] < renewal.until - DAY)]
+    if short:
+        raise RepoError("%s: key %s still expires on %s." % (what, short[0], _day(moved.get(short[0]))))
+
+
+def renewal_report(root, renewal, applied):
+    """(``key_expires``, warnings) of a change that renews: the key's expiry after it (``applied``), or the one check
+    mode plans; a warning when the key had expired."""
+    date, warnings = expiry_report(root, renewal.fingerprint) if applied else (_day(renewal.until), [])
+    if renewal.expired:
+        warnings.insert(0, "The repository's signing key %s expired on %s; %s until %s (the fingerprint stays). Clients "
+                           "that hold its old public key refuse what it signs until they get it again (role "
+                           "pkgops.release.repo_client, or the key file in the served tree)."
+                        % (renewal.fingerprint, renewal.expired, "it was renewed" if applied else "this change renews it",
+                           date))
+    return date, warnings
+
+
+def key_upkeep(cfg, fpr, served_key, changing):
+    """(``Renewal`` or None, whether the change has work to do) for a repository ``cfg`` (root, expiry, renew_days,
+    renew): work also when the served public key (file ``served_key``) is not the key's export any more - renewed,
+    also by hand, or a new key name - or when the key is due for renewal."""
+    if fpr and served_key and read_text(served_key) != gpg(cfg.root, "--armor", "--export", fpr,
+                                                           what="Exporting the public key"):
+        changing = True
+    renewal = key_renewal(cfg.root, fpr, cfg.expiry, cfg.renew_days, cfg.renew, signing=changing)
+    return renewal, changing or renewal is not None
 
 
 def generate_key(root, key_type, uid, expiry=KEY_EXPIRY):
@@ -180,10 +306,12 @@ def export_key(root, fpr, armored_path, binary_path=None):
 
 
 def verify_signature(keyring, files, fpr, cwd, what):
-    """gpgv of ``files`` (a signed file, or signature then data) against ``keyring``: made by ``fpr``."""
+    """gpgv of ``files`` (a signed file, or signature then data) against ``keyring``: made by ``fpr`` (or one of its
+    subkeys), and good as apt takes it - by a key alive now (gpgv also exits 0 for a key that has expired)."""
     proc = _cmd.run(["gpgv", "--status-fd", "1", "--keyring", keyring] + list(files), cwd=cwd, check=False)
-    valid = re.findall(r"^\[GNUPG:\] VALIDSIG (\S+)", proc.stdout, re.M)
-    if proc.returncode != 0 or fpr not in valid:
+    valid = [f for line in re.findall(r"^\[GNUPG:\] VALIDSIG (.*)$", proc.stdout, re.M)
+             for f in (line.split()[:1] + line.split()[9:10])]
+    if proc.returncode != 0 or fpr not in valid or not re.search(r"^\[GNUPG:\] GOODSIG ", proc.stdout, re.M):
         raise RepoError("The signature %s does not verify with key %s: %s" % (what, fpr, proc.stderr.strip()))
 
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import time
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload
@@ -30,9 +31,9 @@ from ansible_collections.pkgops.release.plugins.module_utils import _repo_base a
 from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
 
 COMMON = ("type", "files", "state")  # options of every type
-KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name", "key_expiry")
+KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name", "key_expiry", "key_renew_days", "renew_key")
 KEY_DEFAULTS = {"key_type": "ed25519", "key_uid": "pkgops.release repository <repository@localhost>",
-                "key_expiry": _base.KEY_EXPIRY}
+                "key_expiry": _base.KEY_EXPIRY, "key_renew_days": _base.RENEW_DAYS, "renew_key": False}
 APT_SUITES = [{"codename": "bookworm", "suite": "stable"}]
 
 
@@ -92,17 +93,28 @@ PYPI = RepoType(
 
 # --- apt: reprepro ------------------------------------------------------------------------------
 
-def _key_expiry(p):
-    if not re.match(_base.KEY_EXPIRY_FORMAT, p["key_expiry"]):
+def _key_settings(p, now=None):
+    """The key's lifetime and renewal, checked: ``expiry``, ``renew_days`` and ``renew`` of a repository's Config."""
+    expiry, days = p["key_expiry"], p["key_renew_days"]
+    if not re.match(_base.KEY_EXPIRY_FORMAT, expiry):
         raise PublishError("key_expiry '%s' is not an expiry gpg takes: use Ny, Nm, Nw, Nd (years, months, weeks, "
-                           "days), a date YYYY-MM-DD, or never." % p["key_expiry"])
-    return p["key_expiry"]
+                           "days), a date YYYY-MM-DD, or never." % expiry)
+    if days < 0:
+        raise PublishError("key_renew_days is %d: use 0 (no renewal unless renew_key) or the days before the key's "
+                           "expiry from which it is renewed." % days)
+    now = time.time() if now is None else now
+    until = _base.expiry_after(expiry, now)
+    if days and until is not None and until - now <= days * _base.DAY:
+        raise PublishError("key_expiry '%s' does not reach past the renewal window (key_renew_days %d): a renewed key "
+                           "would be due again at once; give a longer key_expiry or fewer key_renew_days (0 turns "
+                           "renewal off)." % (expiry, days))
+    return dict(expiry=expiry, renew_days=days, renew=bool(p["renew_key"]))
 
 
 def _apt_config(p):
     return _apt_repo.Config(root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
                             key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"],
-                            expiry=_key_expiry(p))
+                            **_key_settings(p))
 
 
 def _apt_plan(cfg, p):
@@ -120,14 +132,19 @@ def _apt_result(cfg, p, change, applied, record):
         fingerprint=applied or change.fingerprint,
         packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
                        filekey=r.filekey) for r in rows])
-    return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name))
+    return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name), change, record)
 
 
-def _with_key(root, result, key):
-    """The result with the public key, the signing key's expiry and a warning when it is near."""
+def _with_key(root, result, key, change, record):
+    """The result with the public key, the signing key's expiry, whether the change renews it, and a warning when the
+    expiry is near or the key had expired."""
     if key is not None:
         result["public_key"] = key
-    result["key_expires"], warnings = _base.expiry_report(root, result.get("fingerprint"))
+    result["key_renewed"] = change.renewal is not None
+    if change.renewal:
+        result["key_expires"], warnings = _base.renewal_report(root, change.renewal, applied=not record.dry)
+    else:
+        result["key_expires"], warnings = _base.expiry_report(root, result.get("fingerprint"))
     if warnings:
         result["warnings"] = warnings
     return result
@@ -148,14 +165,14 @@ APT = RepoType(
 def _yum_config(p):
     return _yum_repo.Config(root=p["path"], uid=p["key_uid"], key_type=p["key_type"],
                             signing_key=p["signing_key"] or "", key_name=p["key_name"], keep=p["keep"],
-                            expiry=_key_expiry(p))
+                            **_key_settings(p))
 
 
 def _yum_result(cfg, p, change, applied, record):
     result = dict(changed=change.changed, added=[u.filename for u in change.add], unchanged=change.unchanged,
                   removed=change.remove, fingerprint=applied or change.fingerprint,
                   packages=[dict(entry, filename=name) for name, entry in sorted(change.holds.items())])
-    return _with_key(cfg.root, result, _yum_repo.public_key(cfg.root, cfg.key_name))
+    return _with_key(cfg.root, result, _yum_repo.public_key(cfg.root, cfg.key_name), change, record)
 
 
 YUM = RepoType(

@@ -49,7 +49,9 @@ class Config:
     key_type: str = "ed25519"
     signing_key: str = ""
     key_name: str = "RPM-GPG-KEY-pkgops"
-    expiry: str = "2y"  # a generated key's lifetime (_repo_base.KEY_EXPIRY)
+    expiry: str = "2y"  # a generated key's lifetime, and a renewed key's from the renewal (_repo_base.KEY_EXPIRY)
+    renew_days: int = _base.RENEW_DAYS  # a key expiring sooner is renewed before the change signs; 0: never by itself
+    renew: bool = False  # renew the key now (unless that would not move its expiry by a day)
     keep: int = 0  # newest versions of each package kept; 0 keeps all
 
 
@@ -79,6 +81,7 @@ class Plan:
     remove: t.List[str] = dataclasses.field(default_factory=list)  # file names
     holds: t.Dict[str, dict] = dataclasses.field(default_factory=dict)  # file name -> entry, afterwards
     base: t.Optional[str] = None  # the served generation planned from
+    renewal: t.Optional[_base.Renewal] = None  # the key's renewal before signing
 
 
 def read_rpm(path):
@@ -152,7 +155,8 @@ def plan(cfg, files=(), withdraw=None):
         holds.pop(filename, None)
     result.add = [p for p in result.add if p.filename in holds]
     result.holds = holds
-    result.changed = bool(result.create or result.add or result.remove)
+    result.renewal, result.changed = _base.key_upkeep(cfg, fpr, os.path.join(gen, cfg.key_name) if gen else None,
+                                                      bool(result.create or result.add or result.remove))
     return result
 
 
@@ -176,6 +180,8 @@ def apply(cfg, change):
         _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)
         fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid, cfg.expiry)
+        if change.renewal:
+            _base.renew_key(cfg.root, change.renewal)
         _base.ensure_gpg_conf(cfg.root)
         packages = os.path.join(cfg.root, "packages")
         os.makedirs(packages, exist_ok=True)

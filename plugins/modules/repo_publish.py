@@ -192,12 +192,36 @@ options:
   key_expiry:
     description:
       - The lifetime of a generated signing key, as gpg takes it - V(2y) (two years, the default), C(Nm), C(Nw),
-        C(Nd), a date C(YYYY-MM-DD), or V(never). A key that exists keeps its expiry.
+        C(Nd), a date C(YYYY-MM-DD), or V(never); also the lifetime from the renewal a renewed key gets (see
+        O(key_renew_days)). A key that exists keeps its expiry until it is renewed.
+      - With O(key_renew_days) above 0 it must reach past the renewal window (else a renewed key would be due again
+        at once).
       - The result's RV(key_expires) gives the key's expiry date; with less than 90 days left (or expired) the task
-        warns, naming the key and how to renew it (C(gpg --quick-set-expire) keeps the fingerprint; the clients need
-        the public key again).
+        warns, naming the key.
       - Applies to O(type=apt) and O(type=yum).
     type: str
+  key_renew_days:
+    description:
+      - Renew the signing key when it can sign for fewer than this many days more (by default V(90), the same as
+        the warning), or has expired - before the change signs, under the repository's lock. V(0) renews only
+        with O(renew_key).
+      - A renewal moves the expiry of the primary key and of its signing subkeys to now + O(key_expiry)
+        (C(gpg --quick-set-expire)); the fingerprint stays, so packages and indices signed before stay valid. The
+        public key files in the served tree are exported again and the indices (C(InRelease), C(Release.gpg),
+        C(repomd.xml.asc)) signed again, in a new state switched in one rename; clients must fetch the public key
+        again before the old expiry (role C(pkgops.release.repo_client) replaces the key it installed when its
+        bytes change). RV(key_renewed) says so; renewing a key that had expired also warns.
+      - A key that has expired and is not renewed is refused for a change that signs.
+      - A served public key that is not the key's export any more (for example renewed by hand) is exported again.
+      - Applies to O(type=apt) and O(type=yum).
+    type: int
+  renew_key:
+    description:
+      - Renew the signing key now (see O(key_renew_days)), whatever its expiry - unless the renewal would not move
+        it by a day, so a second run changes nothing. A key that never expires is left as it is.
+      - By default V(false).
+      - Applies to O(type=apt) and O(type=yum).
+    type: bool
   key_name:
     description:
       - The file name of the exported public key in the served tree - without extension for O(type=apt)
@@ -266,6 +290,13 @@ EXAMPLES = r"""
     files:
       - /build/rpm/hello-world-1.1.0-1.noarch.rpm
 
+- name: Renew the apt repository's signing key now (same fingerprint; the clients need the public key again)
+  pkgops.release.repo_publish:
+    type: apt
+    path: /srv/apt
+    renew_key: true
+    key_expiry: 2y
+
 - name: Withdraw 1.0.0
   pkgops.release.repo_publish:
     type: pypi
@@ -327,11 +358,19 @@ fingerprint:
   sample: 088F4BD2216ED2136C7EF3A0CF82BE32AD5F1579
 key_expires:
   description:
-    - The signing key's expiry date (C(YYYY-MM-DD), UTC), V(never), or empty in check mode before the key exists.
+    - The signing key's expiry date (C(YYYY-MM-DD), UTC), V(never), or empty in check mode before the key exists;
+      after a renewal the new date (in check mode the date the renewal would give).
     - With less than 90 days left, or expired, the task also warns.
   returned: when O(type=apt) or O(type=yum)
   type: str
   sample: "2028-12-02"
+key_renewed:
+  description:
+    - Whether the change renewed the signing key (in check mode, would renew it) - same fingerprint, expiry moved to
+      RV(key_expires), public key exported again.
+  returned: when O(type=apt) or O(type=yum)
+  type: bool
+  sample: false
 public_key:
   description: The exported public key, ASCII-armored (absent in check mode before it exists).
   returned: when O(type=apt) or O(type=yum) and the repository exists
@@ -395,6 +434,8 @@ ARGUMENT_SPEC = dict(
     key_uid=dict(type="str", no_log=False),
     key_name=dict(type="str"),
     key_expiry=dict(type="str", no_log=False),
+    key_renew_days=dict(type="int", no_log=False),
+    renew_key=dict(type="bool", no_log=False),
     keep=dict(type="int"),
 )
 

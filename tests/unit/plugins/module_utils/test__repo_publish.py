@@ -61,6 +61,8 @@ def params(**kw):
      "option 'path' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
     ("yum", "twine", "twine", "option 'twine' does not apply to type=yum (it applies to: devpi, pypiserver)."),
     ("apt", "keep", 0, "option 'keep' does not apply to type=apt (it applies to: yum)."),
+    ("pypi", "renew_key", True, "option 'renew_key' does not apply to type=pypi (it applies to: apt, yum)."),
+    ("pypi", "key_renew_days", 0, "option 'key_renew_days' does not apply to type=pypi (it applies to: apt, yum)."),
 ])
 def test_an_option_of_another_type_is_refused_by_name(tmp_path, kind, option, value, message):
     server = dict(url="http://127.0.0.1:1/", username="u", password="p") if kind == "devpi" else {}
@@ -340,7 +342,7 @@ def test_a_generated_key_expires_and_a_near_expiry_is_warned(tmp_path):
 
     rpm = make_rpm(str(tmp_path), "dated", "1.0")
     root = str(tmp_path / "repo")
-    result = rp.run(params(type="yum", path=root, files=[rpm], key_expiry="30d"))
+    result = rp.run(params(type="yum", path=root, files=[rpm], key_expiry="30d", key_renew_days=0))  # no renewal
     expires = datetime.datetime.strptime(result["key_expires"], "%Y-%m-%d").date()
     assert 29 <= (expires - datetime.datetime.utcnow().date()).days <= 31, result["key_expires"]
     listing = subprocess.run(["gpg", "--homedir", os.path.join(root, "gnupg"), "--with-colons", "--list-keys"],
@@ -361,3 +363,34 @@ def test_a_key_expiry_gpg_does_not_take_is_refused(tmp_path):
     with pytest.raises(rp.PublishError, match="^key_expiry 'soon' is not an expiry gpg takes"):
         rp.run(params(type="apt", path=str(tmp_path / "repo"), files=[], key_expiry="soon"))
     assert not os.path.exists(tmp_path / "repo")
+
+
+@pytest.mark.parametrize("options, message", [
+    (dict(key_renew_days=-1), "key_renew_days is -1: use 0 (no renewal unless renew_key) or the days before the key's "
+                              "expiry from which it is renewed."),
+    (dict(key_expiry="90d"), "key_expiry '90d' does not reach past the renewal window (key_renew_days 90): a renewed "
+                             "key would be due again at once; give a longer key_expiry or fewer key_renew_days (0 "
+                             "turns renewal off)."),
+    (dict(key_expiry="1m", key_renew_days=31), "key_expiry '1m' does not reach past the renewal window "
+                                               "(key_renew_days 31): a renewed key would be due again at once; give a "
+                                               "longer key_expiry or fewer key_renew_days (0 turns renewal off)."),
+    (dict(key_expiry="2000-01-01"), "key_expiry '2000-01-01' does not reach past the renewal window (key_renew_days "
+                                    "90): a renewed key would be due again at once; give a longer key_expiry or fewer "
+                                    "key_renew_days (0 turns renewal off)."),
+])
+@pytest.mark.parametrize("kind", ["apt", "yum"])
+def test_a_renewal_that_would_be_due_again_at_once_is_refused(tmp_path, kind, options, message):
+    with pytest.raises(rp.PublishError) as exc:
+        rp.run(params(type=kind, path=str(tmp_path / "repo"), files=[], **options))
+    assert str(exc.value) == message
+    assert not os.path.exists(tmp_path / "repo")
+
+
+def test_the_renewal_settings_that_are_taken():
+    def settings(**kw):
+        return rp._key_settings(dict(dict(key_expiry="2y", key_renew_days=90, renew_key=None), **kw), now=0)
+
+    assert settings() == dict(expiry="2y", renew_days=90, renew=False)
+    assert settings(key_expiry="91d", renew_key=True) == dict(expiry="91d", renew_days=90, renew=True)
+    assert settings(key_expiry="30d", key_renew_days=0)["renew_days"] == 0, "no window: any lifetime"
+    assert settings(key_expiry="never")["expiry"] == "never"
