@@ -22,7 +22,7 @@ import traceback
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _project, _record, _version
-from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources
+from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir, copy_sources
 
 # The options both modules take; each module adds its format's own (see deb_build, rpm_build).
 COMMON_ARGS = dict(
@@ -248,6 +248,13 @@ def build(backend, root, outdir, release, opts, lint=True):
     return Result(artifacts, findings, job.generated, job.names, spec)
 
 
+def check_paths(root, dest):
+    """Refuse a project path that is not a project directory and a dest that cannot be a directory, before any
+    work (a build that could not deliver its packages would be wasted)."""
+    _project._check_root(root)  # pylint: disable=protected-access
+    check_dest_dir(dest)
+
+
 def missing_library(backend):
     """(name, traceback) of the first library of ``backend.libraries`` that cannot be imported, else None."""
     for name, module in backend.libraries:
@@ -282,6 +289,7 @@ def run_module(module, backend):
         return result.artifacts, backend.extra(result)
 
     try:
+        check_paths(p["path"], p["dest"])
         done = _record.cached_build(p["path"], p["dest"], backend.record, inputs, run, force=p["force"],
                                     check_mode=module.check_mode)
     except (backend.error, _changelog.ChangelogError, _cmd.CommandError, ValueError, OSError) as exc:
@@ -292,5 +300,5 @@ def run_module(module, backend):
     module.exit_json(**result)
 
 
-__all__: t.List[str] = ["COMMON_ARGS", "Finding", "blocking", "Job", "Result", "Backend", "build", "missing_library",
-                        "run_module"]
+__all__: t.List[str] = ["COMMON_ARGS", "Finding", "blocking", "Job", "Result", "Backend", "build", "check_paths",
+                        "missing_library", "run_module"]

@@ -294,3 +294,17 @@ def test_import_names_find_packages_namespace_packages_and_single_modules(tmp_pa
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_text("")
     assert _pkgspec.import_names(str(src)) == ["tool", "tool_pkg"]
+
+
+def test_check_paths_refuses_a_dest_that_cannot_be_a_directory_before_any_work(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "setup.py").write_text("")
+    (tmp_path / "out.txt").write_text("x")
+    _pkgbuild.check_paths(str(tmp_path / "src"), str(tmp_path / "new" / "deb"))  # made later: fine
+    with pytest.raises(ValueError, match=r"^Path '.*/out.txt' \(dest\) is a file, not a directory: remove it or "):
+        _pkgbuild.check_paths(str(tmp_path / "src"), str(tmp_path / "out.txt"))
+    with pytest.raises(ValueError, match=r"^Directory '.*/out.txt/deb' \(dest\) cannot be created: '.*/out.txt' is"):
+        _pkgbuild.check_paths(str(tmp_path / "src"), str(tmp_path / "out.txt" / "deb"))
+    with pytest.raises(_project.ProjectError, match=r"^Project directory '.*/nope' does not exist\.$"):
+        _pkgbuild.check_paths(str(tmp_path / "nope"), str(tmp_path / "deb"))
+    assert sorted(os.listdir(tmp_path)) == ["out.txt", "src"]
