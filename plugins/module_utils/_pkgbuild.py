@@ -289,6 +289,7 @@ def run_module(module, backend):
         return result.artifacts, backend.extra(result)
 
     try:
+        _changelog.check_release(backend.format, release)
         check_paths(p["path"], p["dest"])
         done = _record.cached_build(p["path"], p["dest"], backend.record, inputs, run, force=p["force"],
                                     check_mode=module.check_mode)
