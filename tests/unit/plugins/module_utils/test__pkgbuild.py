@@ -308,3 +308,22 @@ def test_check_paths_refuses_a_dest_that_cannot_be_a_directory_before_any_work(t
     with pytest.raises(_project.ProjectError, match=r"^Project directory '.*/nope' does not exist\.$"):
         _pkgbuild.check_paths(str(tmp_path / "nope"), str(tmp_path / "deb"))
     assert sorted(os.listdir(tmp_path)) == ["out.txt", "src"]
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(service_command=["hello"], kind="library"),
+     "service_command applies to kind service only, not to kind library: remove it or set kind to service."),
+    (dict(section="no such/section"), "section 'no such/section' is not a Debian archive section: use lowercase letters, "
+     "digits and '+-.', with an optional area such as contrib/ (for example python or misc)."),
+    (dict(revision=""), "revision is empty, which only a native package (debian/source/format '3.0 (native)') may "
+     "have: set a Debian revision such as 1."),
+])
+def test_refuse_options_that_cannot_make_a_package(tmp_path, fields, message):
+    params = dict(path=str(tmp_path), kind="auto", service_command=[], section=None, revision="1")
+    assert _pkgbuild.refuse_options(_debian.BACKEND, params) == ""
+    assert _pkgbuild.refuse_options(_debian.BACKEND, dict(params, section="contrib/python", kind="service",
+                                                          service_command=["hello"])) == ""
+    assert _pkgbuild.refuse_options(_debian.BACKEND, dict(params, **fields)) == message
+    (tmp_path / "debian" / "source").mkdir(parents=True)
+    (tmp_path / "debian" / "source" / "format").write_text("3.0 (native)\n")
+    assert _pkgbuild.refuse_options(_debian.BACKEND, dict(params, revision="")) == ""
