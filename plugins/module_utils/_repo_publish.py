@@ -23,11 +23,13 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shutil
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
+from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir
 
 COMMON = ("type", "files", "state")  # options of every type
 KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name", "key_expiry")
@@ -244,9 +246,22 @@ def run(params, check_mode=False):
         applied = kind.apply(cfg, change, record) if change.changed else None
     else:
         root, lockfile = kind.lock(cfg)
-        change, applied = _base.change(root, lambda: kind.plan(cfg, p), lambda c: kind.apply(cfg, c, record),
-                                       check_mode, lockfile)
+        change, applied = _change_or_nothing(root, lambda: _base.change(
+            root, lambda: kind.plan(cfg, p), lambda c: kind.apply(cfg, c, record), check_mode, lockfile))
     return kind.result(cfg, p, change, applied, record)
+
+
+def _change_or_nothing(root, change):
+    """``change()``, after refusing a root that cannot be a directory; a repository this change was to
+    create is removed again when the change fails, so a refused first change leaves nothing behind."""
+    check_dest_dir(root, "path")
+    made = not os.path.lexists(root)
+    try:
+        return change()
+    except BaseException:
+        if made and os.path.isdir(root):
+            shutil.rmtree(root, ignore_errors=True)
+        raise
 
 
 ERRORS = (_base.RepoError, _pypi_index.PypiIndexError, _pypi_upload.UploadError, _cmd.CommandError, OSError,

@@ -361,3 +361,26 @@ def test_a_key_expiry_gpg_does_not_take_is_refused(tmp_path):
     with pytest.raises(rp.PublishError, match="^key_expiry 'soon' is not an expiry gpg takes"):
         rp.run(params(type="apt", path=str(tmp_path / "repo"), files=[], key_expiry="soon"))
     assert not os.path.exists(tmp_path / "repo")
+
+
+@pytest.mark.parametrize("kind, extra, message", [
+    ("apt", dict(codename="trixie"), "Codename 'trixie' is not one of the repository's suites (bookworm)."),
+    ("apt", dict(component="contrib"), "Component 'contrib' is not one of bookworm's components (main)."),
+    ("yum", dict(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
+])
+def test_a_refused_first_change_leaves_no_repository(tmp_path, kind, extra, message):
+    """The repository a change was to create is removed again when the change fails (no root, no .lock)."""
+    with pytest.raises(rp.ERRORS) as exc:
+        rp.run(params(type=kind, path=str(tmp_path / "repo"), **extra))
+    assert str(exc.value) == message
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", ["pypi", "apt", "yum"])
+def test_a_root_that_is_a_file_is_refused_by_name(tmp_path, kind):
+    (tmp_path / "repo").write_text("x")
+    with pytest.raises(rp.ERRORS) as exc:
+        rp.run(params(type=kind, path=str(tmp_path / "repo"), state="absent", name="hello", version="1.0"))
+    assert str(exc.value) == "Path '%s/repo' (path) is a file, not a directory: remove it or give another path." % tmp_path
+    assert os.listdir(tmp_path) == ["repo"] and (tmp_path / "repo").read_text() == "x"
+
