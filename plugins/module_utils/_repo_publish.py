@@ -70,7 +70,7 @@ def _files(p):
 def _pypi_config(p):
     if p["state"] == "present" and not p["files"]:
         raise PublishError("state is present but files is empty: name the artifacts to publish.")
-    missing = [f for f in p["files"] if not os.path.isfile(f)]
+    missing = [f for f in p["files"] if not os.path.lexists(f)]  # the rest: _verify says what is wrong
     if missing:
         raise _pypi_index.PypiIndexError("File '%s' does not exist." % missing[0])
     return p["path"]

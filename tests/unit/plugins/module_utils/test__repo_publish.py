@@ -384,3 +384,9 @@ def test_a_root_that_is_a_file_is_refused_by_name(tmp_path, kind):
     assert str(exc.value) == "Path '%s/repo' (path) is a file, not a directory: remove it or give another path." % tmp_path
     assert os.listdir(tmp_path) == ["repo"] and (tmp_path / "repo").read_text() == "x"
 
+
+def test_a_pypi_file_that_exists_but_is_no_artifact_is_not_called_missing(tmp_path):
+    (tmp_path / "dist.whl").mkdir()
+    with pytest.raises(rp.ERRORS) as exc:
+        rp.run(params(type="pypi", path=str(tmp_path / "index"), files=[str(tmp_path / "dist.whl")]))
+    assert str(exc.value) == "File '%s/dist.whl' is not a regular file; give the artifact itself." % tmp_path
