@@ -113,6 +113,8 @@ def parse_date(text, path=None):
 
 
 def _err(path, message, line=None):
+    if path is None:  # a release checked before any file is read (check_release)
+        return ChangelogError(message[:1].upper() + message[1:])
     where = "File '%s'" % path if line is None else "File '%s' line %d" % (path, line)
     return ChangelogError("%s: %s" % (where, message))
 
@@ -577,6 +579,16 @@ def _normalized(path, fmt, release):
     if fmt == "rst":
         _check_rst_date_format(path, release)
     return release
+
+
+def check_release(fmt, release):
+    """Refuse the fields of ``release`` that ``fmt``'s tools would refuse, before any file is read or made.
+
+    The errors name no file: a build module checks its options with it before it starts.
+    """
+    if fmt not in _CLASSES:
+        raise ChangelogError("Unknown changelog format '%s': use one of %s." % (fmt, ", ".join(FORMATS)))
+    _normalized(None, fmt, release)
 
 
 def _line_ends(path, text):

@@ -47,6 +47,23 @@ def check_writable(path):
             raise FileError("Directory '%s' for file '%s' does not exist." % (parent, path))
 
 
+def check_dest_dir(path, option="dest"):
+    """Refuse, before any work, a destination directory that is a file or that cannot be created or written.
+
+    A directory that does not exist yet is fine when its nearest existing parent is a writable directory.
+    """
+    path = os.path.abspath(path)
+    if os.path.lexists(path) and not os.path.isdir(path):
+        raise FileError("Path '%s' (%s) is a file, not a directory: remove it or give another %s." % (path, option, option))
+    parent = path
+    while not os.path.lexists(parent):
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise FileError("Directory '%s' (%s) cannot be created: '%s' is a file, not a directory." % (path, option, parent))
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise FileError("Directory '%s' (%s) cannot be written: '%s' is not writable by this user." % (path, option, parent))
+
+
 def write_atomic(module, path, text):
     """Write ``text`` to a temp file beside ``path``, then move it into place."""
     directory = os.path.dirname(os.path.abspath(path))

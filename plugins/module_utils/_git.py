@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import shutil
 import typing as t
 
@@ -54,6 +55,31 @@ class Checkout:
         """The commit ``tag`` names, or None."""
         proc = _git(self.path, "rev-parse", "-q", "--verify", "refs/tags/%s^{commit}" % tag, check=False)
         return proc.stdout.strip() if proc.returncode == 0 else None
+
+
+_IDENTITY = re.compile(r"^[^<>\x00-\x1f\s](?:[^<>\x00-\x1f]*[^<>\x00-\x1f\s])? <[^<>@\s]+@[^<>@\s]+>\Z")
+
+
+def check_inputs(path, tag, identity=None, expected=None, files=()):
+    """Refuse, before git runs anything that changes the checkout, what would fail half-way or be ignored:
+    a project path that is no directory, a tag git refuses, an identity that is not Name <email>, an
+    ``expected`` that is no directory, a release file that does not exist."""
+    if not os.path.isdir(path):
+        if os.path.exists(path):
+            raise GitError("Project path '%s' is a file, not a directory: give the project's directory." % path)
+        raise GitError("Project directory '%s' does not exist." % path)
+    proc = _git(path, "check-ref-format", "refs/tags/" + tag, check=False)
+    if proc.returncode != 0:
+        raise GitError("Tag '%s' (tag_prefix and version) is not a valid git tag name (git check-ref-format refuses "
+                       "it): use a version and a tag_prefix without spaces, '..', '~', '^', ':', '?', '*', '['." % tag)
+    if identity is not None and not _IDENTITY.match(identity):
+        raise GitError("identity '%s' is not 'Name <email>'." % identity)
+    if expected is not None and not os.path.isdir(expected):
+        raise GitError("expected '%s' is not a directory: give the directory holding the project as the release "
+                       "makes it." % expected)
+    for f in files:
+        if not os.path.lexists(f):
+            raise GitError("File '%s' to commit does not exist: give the files the release wrote." % f)
 
 
 def checkout(path):

@@ -33,6 +33,8 @@ def artifact_entries(groups):
 
 
 def _entry(path, published, seen):
+    if os.path.isdir(path):
+        raise FileError("Artifact '%s' is a directory, not a file: list the files themselves." % path)
     if not os.path.isfile(path):
         raise FileError("Artifact '%s' does not exist." % path)
     name = os.path.basename(path)
@@ -43,9 +45,23 @@ def _entry(path, published, seen):
     return {"name": name, "sha256": art.sha256, "size": art.size, "published": sorted(set(published))}
 
 
+def _seconds(name, value):
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if isinstance(value, bool) or not seconds >= 0 or seconds == float("inf"):
+        raise ValueError("step '%s' took %r seconds, which is not a number of seconds (0 or more)." % (name, value))
+    return round(seconds, 3)
+
+
 def manifest(release, artifacts, steps):
     """The manifest: ``release`` (name, version, ...), the artifacts (see artifact_entries), the seconds per step."""
-    steps = {name: round(float(sec), 3) for name, sec in steps.items()}
+    own = sorted(set(release) & {"artifacts", "steps", "seconds"})
+    if own:
+        raise ValueError("release sets %s, which the manifest writes itself: remove %s from release."
+                         % (", ".join(own), "it" if len(own) == 1 else "them"))
+    steps = {name: _seconds(name, sec) for name, sec in steps.items()}
     return dict(release, artifacts=artifact_entries(artifacts), steps=steps,
                 seconds=round(sum(steps.values()), 3))
 
@@ -71,6 +87,9 @@ def _untimed(data):
 
 def plan(path, new):
     """(before, after) texts; after is None when the file stays as it is."""
+    if os.path.islink(path):  # written by a rename, which would replace the link by a file
+        raise FileError("File '%s' is a symbolic link to '%s': give the path of the file itself."
+                        % (path, os.readlink(path)))
     raw = read_bytes(path)
     before = raw.decode("utf-8", "replace") if raw is not None else None
     if before is not None and same_release(before, new):

@@ -18,11 +18,12 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import os
+import re
 import traceback
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _project, _record, _version
-from ansible_collections.pkgops.release.plugins.module_utils._files import copy_sources
+from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir, copy_sources
 
 # The options both modules take; each module adds its format's own (see deb_build, rpm_build).
 COMMON_ARGS = dict(
@@ -248,6 +249,41 @@ def build(backend, root, outdir, release, opts, lint=True):
     return Result(artifacts, findings, job.generated, job.names, spec)
 
 
+DEB_SECTION = re.compile(r"^(?:[a-z][a-z-]*/)?[a-z0-9][a-z0-9+.-]*$")  # Debian policy 5.6.5: [AREA/]SECTION
+
+
+def refuse_options(backend, p):
+    """The message refusing options that cannot make a package (checked before any work), or ""."""
+    if p["service_command"] and p["kind"] in ("library", "application"):
+        return ("service_command applies to kind service only, not to kind %s: remove it or set kind to service."
+                % p["kind"])
+    if backend.format != "debian":
+        return ""
+    if p["section"] is not None and not DEB_SECTION.match(p["section"]):
+        return ("section '%s' is not a Debian archive section: use lowercase letters, digits and '+-.', with an "
+                "optional area such as contrib/ (for example python or misc)." % p["section"])
+    if p["revision"] == "" and "native" not in _source_format(p["path"]):
+        return ("revision is empty, which only a native package (debian/source/format '3.0 (native)') may have: "
+                "set a Debian revision such as 1.")
+    return ""
+
+
+def _source_format(root):
+    """The project's own debian/source/format, or "" (a generated debian/ is '3.0 (quilt)')."""
+    try:
+        with open(os.path.join(root, "debian", "source", "format"), encoding="utf-8") as handle:
+            return handle.read().strip()
+    except (OSError, ValueError):
+        return ""
+
+
+def check_paths(root, dest):
+    """Refuse a project path that is not a project directory and a dest that cannot be a directory, before any
+    work (a build that could not deliver its packages would be wasted)."""
+    _project._check_root(root)  # pylint: disable=protected-access
+    check_dest_dir(dest)
+
+
 def missing_library(backend):
     """(name, traceback) of the first library of ``backend.libraries`` that cannot be imported, else None."""
     for name, module in backend.libraries:
@@ -266,9 +302,9 @@ def run_module(module, backend):
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
     p = module.params
-    unexplained = _pkgspec.unexplained_allowance(backend.lint_option, p[backend.lint_option])
-    if unexplained:
-        module.fail_json(msg=unexplained)
+    refused = _pkgspec.unexplained_allowance(backend.lint_option, p[backend.lint_option]) or refuse_options(backend, p)
+    if refused:
+        module.fail_json(msg=refused)
     try:
         date, _given = _changelog.parse_date(p["date"])
         version = backend.version_keys(p)
@@ -282,6 +318,8 @@ def run_module(module, backend):
         return result.artifacts, backend.extra(result)
 
     try:
+        _changelog.check_release(backend.format, release)
+        check_paths(p["path"], p["dest"])
         done = _record.cached_build(p["path"], p["dest"], backend.record, inputs, run, force=p["force"],
                                     check_mode=module.check_mode)
     except (backend.error, _changelog.ChangelogError, _cmd.CommandError, ValueError, OSError) as exc:
@@ -292,5 +330,5 @@ def run_module(module, backend):
     module.exit_json(**result)
 
 
-__all__: t.List[str] = ["COMMON_ARGS", "Finding", "blocking", "Job", "Result", "Backend", "build", "missing_library",
-                        "run_module"]
+__all__: t.List[str] = ["COMMON_ARGS", "Finding", "blocking", "Job", "Result", "Backend", "build", "check_paths",
+                        "missing_library", "run_module"]

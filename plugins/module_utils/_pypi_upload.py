@@ -20,6 +20,7 @@ import dataclasses
 import html.parser
 import json
 import os
+import re
 import typing as t
 import urllib.error
 import urllib.parse
@@ -135,6 +136,24 @@ def _devpi_login(base, user, password):
     return {"X-Devpi-Auth": base64.b64encode(("%s:%s" % (user, token)).encode()).decode()}
 
 
+_DEVPI_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*\Z")  # a path segment of devpi's URLs, nothing more
+
+
+def check_devpi_account(base, root_password, user, password, index):
+    """Refuse, before any request, what would reach another server, user or index than meant, or fail there."""
+    parts = urllib.parse.urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment:
+        raise UploadError("url '%s' is not the http:// or https:// URL of a devpi-server (for example "
+                          "http://127.0.0.1:3141)." % base)
+    for option, value in (("user", user), ("index", index)):
+        if not _DEVPI_NAME.match(value or ""):
+            raise UploadError("%s '%s' is not a devpi %s name: use letters, digits, '.', '_' and '-', starting with a "
+                              "letter or digit." % (option, value, option))
+    for option, value in (("root_password", root_password), ("password", password)):
+        if not value:
+            raise UploadError("%s is empty: give the password." % option)
+
+
 def devpi_account(base, root_password, user, password, index, check_mode=False):
     """Make sure ``user`` exists with ``password`` and owns a non-volatile ``index``; returns changed."""
     base = base.rstrip("/")
@@ -171,4 +190,4 @@ def devpi_account(base, root_password, user, password, index, check_mode=False):
 
 
 __all__: t.List[str] = ["UploadError", "UploadCommandError", "Plan", "plan", "upload", "files_on_server",
-                        "devpi_account"]
+                        "check_devpi_account", "devpi_account"]

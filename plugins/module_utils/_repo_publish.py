@@ -23,12 +23,14 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shutil
 import time
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
+from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir
 
 COMMON = ("type", "files", "state")  # options of every type
 KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name", "key_expiry", "key_renew_days", "renew_key")
@@ -69,7 +71,7 @@ def _files(p):
 def _pypi_config(p):
     if p["state"] == "present" and not p["files"]:
         raise PublishError("state is present but files is empty: name the artifacts to publish.")
-    missing = [f for f in p["files"] if not os.path.isfile(f)]
+    missing = [f for f in p["files"] if not os.path.lexists(f)]  # the rest: _verify says what is wrong
     if missing:
         raise _pypi_index.PypiIndexError("File '%s' does not exist." % missing[0])
     return p["path"]
@@ -261,9 +263,22 @@ def run(params, check_mode=False):
         applied = kind.apply(cfg, change, record) if change.changed else None
     else:
         root, lockfile = kind.lock(cfg)
-        change, applied = _base.change(root, lambda: kind.plan(cfg, p), lambda c: kind.apply(cfg, c, record),
-                                       check_mode, lockfile)
+        change, applied = _change_or_nothing(root, lambda: _base.change(
+            root, lambda: kind.plan(cfg, p), lambda c: kind.apply(cfg, c, record), check_mode, lockfile))
     return kind.result(cfg, p, change, applied, record)
+
+
+def _change_or_nothing(root, change):
+    """``change()``, after refusing a root that cannot be a directory; a repository this change was to
+    create is removed again when the change fails, so a refused first change leaves nothing behind."""
+    check_dest_dir(root, "path")
+    made = not os.path.lexists(root)
+    try:
+        return change()
+    except BaseException:
+        if made and os.path.isdir(root):
+            shutil.rmtree(root, ignore_errors=True)
+        raise
 
 
 ERRORS = (_base.RepoError, _pypi_index.PypiIndexError, _pypi_upload.UploadError, _cmd.CommandError, OSError,

@@ -171,6 +171,10 @@ def verify_deb(path):
         if not pattern.match(value):
             raise _error(path, "has no valid %s in its control (%r)" % (key, value),
                          "correct debian/control and build it again")
+    missing = [k for k in ("Section", "Priority") if not fields.get(k, "").strip()]
+    if missing:  # reprepro files a package by them: without, it skips the package and the change fails half-way
+        raise _error(path, "has no %s in its control, which an apt repository files it by" % " or ".join(missing),
+                     "set them in debian/control (for example Section: misc, Priority: optional) and build it again")
     expected = "%s_%s_%s.deb" % (package, re.sub(r"^[0-9]+:", "", version), arch)
     if os.path.basename(path) != expected:
         raise _error(path, "holds %s %s for %s, whose file name is %s" % (package, version, arch, expected),

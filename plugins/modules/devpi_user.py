@@ -85,6 +85,7 @@ def main():
     p = module.params
     base = p["url"].rstrip("/")
     try:
+        _pypi_upload.check_devpi_account(p["url"], p["root_password"], p["user"], p["password"], p["index"])
         changed = _pypi_upload.devpi_account(base, p["root_password"], p["user"], p["password"], p["index"],
                                              check_mode=module.check_mode)
     except _pypi_upload.UploadError as exc:

@@ -150,6 +150,7 @@ commands:
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _git
+from ansible_collections.pkgops.release.plugins.module_utils._files import FileError, check_dest_dir
 
 
 def main():
@@ -173,6 +174,7 @@ def main():
     result = dict(changed=False, git=False, tag=tag)
     try:
         _cmd.find("git")
+        _git.check_inputs(p["path"], tag, p["identity"], p["expected"], p["files"])
         if p["state"] == "checked":
             co = _git.check(p["path"], tag, p["allow_dirty"], p["expected"])
             if co is not None:
@@ -183,6 +185,7 @@ def main():
             if co is not None and co.head is not None:
                 # a scratch copy for the release's own use, not a change of the project: made in check mode too
                 dest = p["dest"] or _git.scratch_dir(co)
+                check_dest_dir(dest)
                 _git.export_head(co, dest)
                 result.update(git=True, commit=co.head, dirty=co.dirty, committed=[], dest=dest)
             module.exit_json(**result)
@@ -201,7 +204,7 @@ def main():
             result["commit"] = _git.finish(co, tag, todo, p["commit_message"] or "Release %s" % p["version"],
                                            p["identity"], p["version"], record=record)
             result["commands"] = record.commands
-    except (_git.GitError, _cmd.CommandError) as exc:
+    except (_git.GitError, _cmd.CommandError, FileError) as exc:
         module.fail_json(**_cmd.fail_keys(exc, result))
     module.exit_json(**result)
 

@@ -86,7 +86,7 @@ skipped_build:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _pydist, _record
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _pkgbuild, _pydist, _record
 
 
 def main():
@@ -103,11 +103,12 @@ def main():
     if p["source_date_epoch"] < 315532800:
         module.fail_json(msg="source_date_epoch %d is before 1980: zip files cannot hold it." % p["source_date_epoch"])
     try:
+        _pkgbuild.check_paths(p["path"], p["dest"])
         done = _record.cached_build(
             p["path"], p["dest"], _pydist.RECORD, {"epoch": p["source_date_epoch"]},
             lambda: (_pydist.build(p["path"], p["dest"], p["source_date_epoch"]), {}),
             force=p["force"], check_mode=module.check_mode)
-    except (_pydist.DistError, _cmd.CommandError, OSError) as exc:
+    except (_pydist.DistError, _cmd.CommandError, OSError, ValueError) as exc:
         module.fail_json(**_cmd.fail_keys(exc))
     module.exit_json(changed=done.changed, skipped_build=done.skipped, fingerprint=done.fingerprint,
                      artifacts=[a.as_dict() for a in done.artifacts])

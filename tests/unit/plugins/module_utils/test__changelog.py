@@ -399,3 +399,20 @@ def test_rpmspec_reads_entries_put_in_date_order(tmp_path):
                          capture_output=True, text=True, check=True)
     assert out.stderr == ""
     assert [line.rsplit(" - ", 1)[1] for line in out.stdout.splitlines()] == ["2.0.0-1", "1.5.0-1", "1.0.0-1"]
+
+
+@pytest.mark.parametrize("fmt, fields, message", [
+    ("debian", dict(maintainer="nobody"), "Maintainer 'nobody' is not 'Name <email>'."),
+    ("debian", dict(urgency="urgent"), "Urgency 'urgent' is not one of low, medium, high, emergency, critical."),
+    ("debian", dict(changes=[" "]), "Changes must be a non-empty list of non-empty texts."),
+    ("rpm", dict(rpm_release="1\u00e9"), "Rpm_release '1\u00e9' is not an RPM release: use ASCII letters, digits and '._+~^'."),
+    ("rpm", dict(changes=["a\x07"]), "Change 1 holds the control character U+0007; remove it."),
+])
+def test_check_release_refuses_without_a_file(fmt, fields, message):
+    """A build module checks the release's fields before it reads or makes any file: the error names none."""
+    base = dict(version="1.0.0", changes=["First release"], date=datetime.datetime(2026, 11, 25, tzinfo=datetime.timezone.utc))
+    c.check_release(fmt, c.Release(**base))
+    base.update(fields)
+    with pytest.raises(c.ChangelogError) as exc:
+        c.check_release(fmt, c.Release(**base))
+    assert str(exc.value) == message

@@ -161,3 +161,29 @@ def test_release_base_from_tags_and_the_release_commit_trailer(repo):
     # a release commit not tagged yet (the release stopped between its commit and its tag) is that release
     assert g.release_base(g.checkout(str(repo))) == g.Base("1.1.0", "1.0.0")
     assert "Release-Version: 1.1.0" in git(repo, "log", "-1", "--format=%B")
+
+
+@pytest.mark.parametrize("args, message", [
+    (dict(path="nope"), "Project directory '{repo}/nope' does not exist."),
+    (dict(path="CHANGELOG.rst"), "Project path '{repo}/CHANGELOG.rst' is a file, not a directory: give the project's directory."),
+    (dict(tag="v1.0 rc"), "Tag 'v1.0 rc' (tag_prefix and version) is not a valid git tag name (git check-ref-format refuses it): "
+                          "use a version and a tag_prefix without spaces, '..', '~', '^', ':', '?', '*', '['."),
+    (dict(tag="v1..0"), "Tag 'v1..0' (tag_prefix and version) is not a valid git tag name (git check-ref-format refuses it): "
+                        "use a version and a tag_prefix without spaces, '..', '~', '^', ':', '?', '*', '['."),
+    (dict(identity="nobody"), "identity 'nobody' is not 'Name <email>'."),
+    (dict(expected="nope"), "expected '{repo}/nope' is not a directory: give the directory holding the project as the release makes it."),
+    (dict(files=["NEWS"]), "File '{repo}/NEWS' to commit does not exist: give the files the release wrote."),
+])
+def test_check_inputs_refuses_before_git_changes_anything(repo, args, message):
+    where = dict(path=str(repo), tag="v1.0", identity=ME, expected=str(repo), files=[str(repo / "CHANGELOG.rst")])
+    g.check_inputs(**where)
+    for key in ("path", "expected"):
+        if key in args:
+            args[key] = str(repo / args[key])
+    if "files" in args:
+        args["files"] = [str(repo / f) for f in args["files"]]
+    before = git(repo, "for-each-ref")
+    with pytest.raises(g.GitError) as exc:
+        g.check_inputs(**dict(where, **args))
+    assert str(exc.value) == message.format(repo=repo)
+    assert git(repo, "for-each-ref") == before

@@ -62,3 +62,27 @@ def test_a_damaged_manifest_is_rewritten(files, tmp_path):
     path = tmp_path / "m.json"
     path.write_text('{"trunc')
     assert m.plan(str(path), m.manifest(RELEASE, files, {}))[1] is not None
+
+
+@pytest.mark.parametrize("steps, says", [({"build": "fast"}, "'fast'"), ({"build": -1}, "-1"), ({"build": True}, "True"),
+                                         ({"build": float("nan")}, "nan")])
+def test_step_times_that_are_no_seconds_are_refused(files, steps, says):
+    with pytest.raises(ValueError) as exc:
+        m.manifest({"name": "hello"}, [], steps)
+    assert str(exc.value) == "step 'build' took %s seconds, which is not a number of seconds (0 or more)." % says
+    assert m.manifest({"name": "hello"}, [], {"build": "1.5", "test": 0})["seconds"] == 1.5
+
+
+def test_release_keys_the_manifest_writes_are_refused():
+    with pytest.raises(ValueError) as exc:
+        m.manifest({"name": "hello", "steps": {}, "artifacts": []}, [], {})
+    assert str(exc.value) == "release sets artifacts, steps, which the manifest writes itself: remove them from release."
+
+
+def test_a_directory_or_a_symbolic_link_is_named_as_such(tmp_path):
+    (tmp_path / "dist").mkdir()
+    with pytest.raises(FileError, match=r"^Artifact '.*/dist' is a directory, not a file: list the files themselves\.$"):
+        m.manifest({"name": "hello"}, [{"paths": [str(tmp_path / "dist")]}], {})
+    (tmp_path / "m.json").symlink_to("real.json")
+    with pytest.raises(FileError, match=r"^File '.*/m.json' is a symbolic link to 'real.json': give the path of the file "):
+        m.plan(str(tmp_path / "m.json"), {"name": "hello"})

@@ -294,3 +294,36 @@ def test_import_names_find_packages_namespace_packages_and_single_modules(tmp_pa
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_text("")
     assert _pkgspec.import_names(str(src)) == ["tool", "tool_pkg"]
+
+
+def test_check_paths_refuses_a_dest_that_cannot_be_a_directory_before_any_work(tmp_path):
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "setup.py").write_text("")
+    (tmp_path / "out.txt").write_text("x")
+    _pkgbuild.check_paths(str(tmp_path / "src"), str(tmp_path / "new" / "deb"))  # made later: fine
+    with pytest.raises(ValueError, match=r"^Path '.*/out.txt' \(dest\) is a file, not a directory: remove it or "):
+        _pkgbuild.check_paths(str(tmp_path / "src"), str(tmp_path / "out.txt"))
+    with pytest.raises(ValueError, match=r"^Directory '.*/out.txt/deb' \(dest\) cannot be created: '.*/out.txt' is"):
+        _pkgbuild.check_paths(str(tmp_path / "src"), str(tmp_path / "out.txt" / "deb"))
+    with pytest.raises(_project.ProjectError, match=r"^Project directory '.*/nope' does not exist\.$"):
+        _pkgbuild.check_paths(str(tmp_path / "nope"), str(tmp_path / "deb"))
+    assert sorted(os.listdir(tmp_path)) == ["out.txt", "src"]
+
+
+@pytest.mark.parametrize("fields, message", [
+    (dict(service_command=["hello"], kind="library"),
+     "service_command applies to kind service only, not to kind library: remove it or set kind to service."),
+    (dict(section="no such/section"), "section 'no such/section' is not a Debian archive section: use lowercase letters, "
+     "digits and '+-.', with an optional area such as contrib/ (for example python or misc)."),
+    (dict(revision=""), "revision is empty, which only a native package (debian/source/format '3.0 (native)') may "
+     "have: set a Debian revision such as 1."),
+])
+def test_refuse_options_that_cannot_make_a_package(tmp_path, fields, message):
+    params = dict(path=str(tmp_path), kind="auto", service_command=[], section=None, revision="1")
+    assert _pkgbuild.refuse_options(_debian.BACKEND, params) == ""
+    assert _pkgbuild.refuse_options(_debian.BACKEND, dict(params, section="contrib/python", kind="service",
+                                                          service_command=["hello"])) == ""
+    assert _pkgbuild.refuse_options(_debian.BACKEND, dict(params, **fields)) == message
+    (tmp_path / "debian" / "source").mkdir(parents=True)
+    (tmp_path / "debian" / "source" / "format").write_text("3.0 (native)\n")
+    assert _pkgbuild.refuse_options(_debian.BACKEND, dict(params, revision="")) == ""

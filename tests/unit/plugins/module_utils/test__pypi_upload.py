@@ -41,3 +41,26 @@ def test_check_mode_records_the_upload_and_runs_nothing(tmp_path):
     assert not (tmp_path / "uploaded").exists()
     up.upload(["/dist/a.whl"], URL, "ci", "pw-123", twine)
     assert (tmp_path / "uploaded").exists()
+
+
+@pytest.mark.parametrize("url, user, index, says", [
+    ("ftp://127.0.0.1:3141", "u", "dev", "url 'ftp://127.0.0.1:3141' is not the http:// or https:// URL of a devpi-server "
+                                         "(for example http://127.0.0.1:3141)."),
+    ("127.0.0.1:3141", "u", "dev", "url '127.0.0.1:3141' is not the http:// or https:// URL of a devpi-server (for example "
+                                   "http://127.0.0.1:3141)."),
+    ("http://h:3141", "root/pypi", "dev", "user 'root/pypi' is not a devpi user name: use letters, digits, '.', '_' and '-', "
+                                          "starting with a letter or digit."),
+    ("http://h:3141", "u", "../root", "index '../root' is not a devpi index name: use letters, digits, '.', '_' and '-', "
+                                      "starting with a letter or digit."),
+])
+def test_devpi_account_input_is_refused_before_any_request(monkeypatch, url, user, index, says):
+    def no_request(*args, **kwargs):
+        raise AssertionError("a request was sent")
+
+    monkeypatch.setattr(up, "_request", no_request)
+    up.check_devpi_account("https://devpi.example.com/", "r", "uploader", "p", "dev.2")
+    with pytest.raises(up.UploadError) as exc:
+        up.check_devpi_account(url, "r", user, "p", index)
+    assert str(exc.value) == says
+    with pytest.raises(up.UploadError, match=r"^password is empty: give the password\.$"):
+        up.check_devpi_account("http://h:3141", "r", "u", "", "dev")

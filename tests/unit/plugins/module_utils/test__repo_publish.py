@@ -394,3 +394,32 @@ def test_the_renewal_settings_that_are_taken():
     assert settings(key_expiry="91d", renew_key=True) == dict(expiry="91d", renew_days=90, renew=True)
     assert settings(key_expiry="30d", key_renew_days=0)["renew_days"] == 0, "no window: any lifetime"
     assert settings(key_expiry="never")["expiry"] == "never"
+
+
+@pytest.mark.parametrize("kind, extra, message", [
+    ("apt", dict(codename="trixie"), "Codename 'trixie' is not one of the repository's suites (bookworm)."),
+    ("apt", dict(component="contrib"), "Component 'contrib' is not one of bookworm's components (main)."),
+    ("yum", dict(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
+])
+def test_a_refused_first_change_leaves_no_repository(tmp_path, kind, extra, message):
+    """The repository a change was to create is removed again when the change fails (no root, no .lock)."""
+    with pytest.raises(rp.ERRORS) as exc:
+        rp.run(params(type=kind, path=str(tmp_path / "repo"), **extra))
+    assert str(exc.value) == message
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("kind", ["pypi", "apt", "yum"])
+def test_a_root_that_is_a_file_is_refused_by_name(tmp_path, kind):
+    (tmp_path / "repo").write_text("x")
+    with pytest.raises(rp.ERRORS) as exc:
+        rp.run(params(type=kind, path=str(tmp_path / "repo"), state="absent", name="hello", version="1.0"))
+    assert str(exc.value) == "Path '%s/repo' (path) is a file, not a directory: remove it or give another path." % tmp_path
+    assert os.listdir(tmp_path) == ["repo"] and (tmp_path / "repo").read_text() == "x"
+
+
+def test_a_pypi_file_that_exists_but_is_no_artifact_is_not_called_missing(tmp_path):
+    (tmp_path / "dist.whl").mkdir()
+    with pytest.raises(rp.ERRORS) as exc:
+        rp.run(params(type="pypi", path=str(tmp_path / "index"), files=[str(tmp_path / "dist.whl")]))
+    assert str(exc.value) == "File '%s/dist.whl' is not a regular file; give the artifact itself." % tmp_path

@@ -40,15 +40,15 @@ def payload(size=PAYLOAD):
 
 
 def make_deb(folder, name="hello", version="1:1.0-1", arch="all", size=PAYLOAD, description="test package",
-             nocheck=False):
+             nocheck=False, filed="Section: misc\nPriority: optional\n"):
     """A real .deb built by dpkg-deb from a scratch tree, named NAME_VERSION-without-epoch_ARCH.deb."""
     tree = os.path.join(folder, "tree-%s" % name)
     os.makedirs(os.path.join(tree, "DEBIAN"))
     os.makedirs(os.path.join(tree, "usr", "share", name))
     with open(os.path.join(tree, "DEBIAN", "control"), "wb") as handle:
-        handle.write(("Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: Test <test@example.com>\n"
+        handle.write(("Package: %s\nVersion: %s\nArchitecture: %s\nMaintainer: Test <test@example.com>\n%s"
                       "Description: %s\n A package for the verifier tests.\n"
-                      % (name, version, arch, description)).encode("latin-1"))
+                      % (name, version, arch, filed, description)).encode("latin-1"))
     with open(os.path.join(tree, "usr", "share", name, "data"), "wb") as handle:
         handle.write(payload(size))
     out = os.path.join(folder, "%s_%s_%s.deb" % (name, version.split(":")[-1], arch))
@@ -299,6 +299,18 @@ def test_deb_name_with_a_space_is_refused_before_dpkg_deb_runs(deb, tmp_path):
     spaced = renamed(deb, tmp_path, "hello_1.0-1 _all.deb")
     with pytest.raises(VerifyError, match="its name 'hello_1.0-1 _all.deb' has a space"):
         v.verify(spaced)
+
+
+@pytest.mark.parametrize("filed, says", [("", "Section or Priority"), ("Section: misc\n", "Priority"),
+                                         ("Priority: optional\n", "Section")])
+def test_deb_without_section_or_priority_is_refused(tmp_path, filed, says):
+    """reprepro skips such a package ("No section given"), and the change would fail half-way."""
+    path = make_deb(str(tmp_path), version="1.0-1", size=100, filed=filed)
+    with pytest.raises(VerifyError) as exc:
+        v.verify_deb(path)
+    assert str(exc.value) == ("File '%s' has no %s in its control, which an apt repository files it by; set them in "
+                              "debian/control (for example Section: misc, Priority: optional) and build it again."
+                              % (path, says))
 
 
 def test_deb_control_not_utf8(tmp_path):
