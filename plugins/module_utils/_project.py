@@ -225,30 +225,45 @@ LICENSE_CLASSIFIERS = dict(("License :: " + name, spdx) for name, spdx in (
 ))
 # Says nothing about which license: not counted.
 _NOT_A_LICENSE = ("License :: OSI Approved",)
+# The SPDX ids an expression may use where packaging.licenses is missing: those of the classifiers, and the
+# ones no classifier names alone but Debian's and Fedora's short names cover.
+KNOWN_SPDX = sorted(set(spdx for spdx in LICENSE_CLASSIFIERS.values() if spdx) | {
+    "0BSD", "BSD-2-Clause", "BSD-3-Clause", "LGPL-2.1-only", "LGPL-2.1-or-later", "Python-2.0"})
 
 
 def spdx_expression(text):
     """``text`` as a canonical SPDX license expression, or None when it is words ("BSD License", "Apache 2.0")
-    or a license's text. packaging.licenses decides where it exists (packaging 24.2 and later); before it, an
-    expression counts only when every id is one the classifier table gives (what packaging can map here)."""
+    or a license's text. packaging.licenses decides where it exists (packaging 24.2 and later); before it
+    (Debian 12's 23.0), ``_known_expression`` does."""
     text = (text or "").strip()
     if not text or "\n" in text:
         return None
     try:
         from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
     except ImportError:
-        known = dict((spdx.lower(), spdx) for spdx in LICENSE_CLASSIFIERS.values() if spdx)
-        tokens = re.findall(r"[()]|[^\s()]+", text)
-        words = [tok for tok in tokens if tok not in "()" and tok.upper() not in ("AND", "OR", "WITH")]
-        if not words or any(word.lower() not in known for word in words):
-            return None
-        out = " ".join(tok.upper() if tok.upper() in ("AND", "OR", "WITH") else known.get(tok.lower(), tok)
-                       for tok in tokens)
-        return out.replace("( ", "(").replace(" )", ")")
+        return _known_expression(text)
     try:
         return str(canonicalize_license_expression(text))
     except InvalidLicenseExpression:
         return None
+
+
+def _known_expression(text):
+    """``text`` as an SPDX expression of KNOWN_SPDX ids (and LicenseRef-), ids and AND / OR alternating, or None."""
+    known = dict((spdx.lower(), spdx) for spdx in KNOWN_SPDX)
+    out, want_id = [], True
+    for token in re.findall(r"[()]|[^\s()]+", text):
+        if token in "()":
+            out.append(token)
+        elif want_id and (token.lower() in known or token.startswith("LicenseRef-")):
+            out.append(known.get(token.lower(), token))
+            want_id = False
+        elif not want_id and token.upper() in ("AND", "OR"):
+            out.append(token.upper())
+            want_id = True
+        else:
+            return None
+    return None if want_id else " ".join(out).replace("( ", "(").replace(" )", ")")
 
 
 def license_of(meta):

@@ -239,9 +239,12 @@ def test_spdx_expressions_without_packaging_licenses(monkeypatch):
     import sys
 
     monkeypatch.setitem(sys.modules, "packaging.licenses", None)  # as Debian 12's packaging 23.0: no such module
-    assert p.spdx_expression("mit or (apache-2.0 and bsd-2-clause)") is None, "BSD-2-Clause is in no classifier"
-    assert p.spdx_expression("mit or apache-2.0") == "MIT OR Apache-2.0"
-    assert p.spdx_expression("BSD License") is None
+    assert p.spdx_expression("mit or (apache-2.0 and bsd-2-clause)") == "MIT OR (Apache-2.0 AND BSD-2-Clause)"
+    assert p.spdx_expression("BSD-3-Clause") == "BSD-3-Clause"
+    assert p.spdx_expression("LicenseRef-Corp") == "LicenseRef-Corp"
+    for words in ("BSD License", "BSD", "Apache 2.0", "MIT Apache-2.0", "MIT OR", "Weird-1.0"):
+        assert p.spdx_expression(words) is None, words
+    assert p.license_of(core_metadata("BSD", [BSD]))[0] == "", "words still go to the classifiers"
 
 
 def test_classifiers_give_the_license_of_a_setup_cfg_project(tmp_path):
