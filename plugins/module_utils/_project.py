@@ -289,8 +289,8 @@ def license_of(meta):
         first = text.splitlines()[0].strip()
         found.append("License '%s'" % (first + (" ..." if "\n" in text else "")))
     if classifiers:
-        found.append("the classifier%s %s" % ("s" if len(classifiers) > 1 else "",
-                                               ", ".join("'%s'" % c for c in classifiers)))
+        plural = "s" if len(classifiers) > 1 else ""
+        found.append("the classifier%s %s" % (plural, ", ".join("'%s'" % c for c in classifiers)))
     return "", " and ".join(found)
 
 

@@ -250,8 +250,8 @@ def test_dh_pythons_answer_and_the_rule_are_told_apart():
     assert _debian.debian_package("pkgops_no.such-distribution") == ("python3-pkgops-no-such-distribution", "rule")
     # a backend builds with its own package: dh-python names setuptools' run-time part, pkg_resources
     assert _debian.debian_package("setuptools") == ("python3-pkg-resources", "dh-python")
-    assert _debian.debian_package("setuptools", _debian.BACKEND_PACKAGES) == ("python3-setuptools",
-                                                                             "build backend table")
+    backend = _debian.debian_package("setuptools", _debian.BACKEND_PACKAGES)
+    assert backend == ("python3-setuptools", "build backend table")
 
 
 @pytest.mark.skipif(not HAVE_DH_PYTHON, reason="needs dh-python and the build host's /usr/bin/python3")
