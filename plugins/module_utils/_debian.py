@@ -90,9 +90,10 @@ debian_name = _pkgspec.package_name
 # dh-python's own code, as dh_python3 runs it for ${python3:Depends}: dhpython.pydist.guess_dependency
 # looks a distribution name up in the pydist overrides of installed packages, then in its cpython3_fallback
 # list (PyYAML is python3-yaml, Pillow python3-pil), then asks dpkg -S for an installed package's metadata.
-# dhpython is importable only by the build host's own Python (not by a venv's), hence a process of
-# _project.build_python(). Its fallback file is not read here: it comes with dh-python, so where dhpython
-# cannot be imported there is no file either, and the naming rule applies.
+# dhpython lives outside every Python's path (in DH_PYTHON, for Debian's python3): it runs in a process of
+# _project.build_python(), the build host's Python, as the build backends do, whatever Python runs this
+# module (the controller's venv has no dhpython). Its fallback file is not read here: it comes with dh-python,
+# so where dhpython cannot be imported there is no file either, and the naming rule applies.
 DH_PYTHON = "/usr/share/dh-python"
 DH_PYTHON_QUERY = textwrap.dedent("""\
     import json, logging, sys
