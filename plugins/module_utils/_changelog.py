@@ -20,7 +20,7 @@ import re
 import textwrap
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _version
+from ansible_collections.pkgops.release.plugins.module_utils import _git, _version
 
 try:
     from debian import changelog as deb_changelog
@@ -53,6 +53,19 @@ _PERL_SPACE = " \t\f\v\r\n"
 
 class ChangelogError(ValueError):
     """Bad input or a refused change; the message names the file and, where known, the line."""
+
+
+def maintainer(path, given="", option="maintainer"):
+    """Who signs the packages' changelog entries (debian/changelog, %changelog) and debian/control: ``given``
+    (the module option ``option``), else git's user for ``path`` (``_git.user``: the release's own committer,
+    not the project's upstream authors), else ChangelogError naming the option. deb_build, rpm_build and
+    changelog_entry all take their default here."""
+    found = (given or "").strip() or _git.user(path)
+    if not found:
+        raise ChangelogError("No maintainer ('Name <email>') to sign the package changelog of '%s': set the %s option "
+                             "(the roles' build_maintainer or package_maintainer), or git's user.name and user.email "
+                             "for its repository (git config user.email ...)." % (path, option))
+    return found
 
 
 @dataclasses.dataclass

@@ -21,9 +21,11 @@ below supplies the Debian part of each.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import tempfile
+import textwrap
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import (
@@ -85,15 +87,74 @@ class Options:
 
 debian_name = _pkgspec.package_name
 
+# dh-python's own code, as dh_python3 runs it for ${python3:Depends}: dhpython.pydist.guess_dependency
+# looks a distribution name up in the pydist overrides of installed packages, then in its cpython3_fallback
+# list (PyYAML is python3-yaml, Pillow python3-pil), then asks dpkg -S for an installed package's metadata.
+# dhpython lives outside every Python's path (in DH_PYTHON, for Debian's python3): it runs in a process of
+# _project.build_python(), the build host's Python, as the build backends do, whatever Python runs this
+# module (the controller's venv has no dhpython). Its fallback file is not read here: it comes with dh-python,
+# so where dhpython cannot be imported there is no file either, and the naming rule applies.
+DH_PYTHON = "/usr/share/dh-python"
+DH_PYTHON_QUERY = textwrap.dedent("""\
+    import json, logging, sys
+    sys.path.insert(0, sys.argv[1])
+    logging.disable(logging.CRITICAL)
+    try:
+        from dhpython.pydist import guess_dependency, load, safe_name
+    except ImportError:
+        sys.exit(3)
+    known, out = load("cpython3"), {}
+    for name in json.loads(sys.argv[2]):
+        try:
+            found = guess_dependency("cpython3", name)
+        except Exception:
+            found = None
+        # a package ("python3-yaml", maybe with a fixed version), "" when dh-python drops the name, else None
+        out[name] = found.split()[0].rstrip(",") if found else ("" if safe_name(name) in known else None)
+    print(json.dumps(out))
+    """)
+NO_DH_PYTHON = 3  # the exit status of the query where dhpython cannot be imported
+_dh_python_names: t.Dict[str, t.Optional[str]] = {}
 
-def python_dependency(requirement):
-    """A PEP 508 requirement as a Debian relation on python3-NAME, versions mapped as upstream."""
+
+def dh_python_names(names):
+    """{name: what dh-python's mapping says}: its package, "" when it drops the name (the standard library
+    has it), None when it does not know the name or is not installed. One process for the names not asked yet."""
+    todo = sorted(set(names) - set(_dh_python_names))
+    if todo:
+        python = _project.build_python()
+        proc = _cmd.run([python, "-c", DH_PYTHON_QUERY, DH_PYTHON, json.dumps(todo)], check=False)
+        if proc.returncode == NO_DH_PYTHON:
+            _dh_python_names.update((name, None) for name in todo)
+        elif proc.returncode != 0:
+            raise DebianCommandError.of(proc, "Asking dh-python (%s) for the Debian packages of %s"
+                                        % (python, ", ".join(todo)))
+        else:
+            _dh_python_names.update(json.loads(proc.stdout))
+    return dict((name, _dh_python_names[name]) for name in names)
+
+
+def debian_package(name, overrides=None):
+    """(Debian package or None when none is needed, where that came from) of a distribution name: ``overrides``,
+    else dh-python's mapping, else the rule python3-NAME."""
+    if overrides and debian_name(name) in overrides:
+        return overrides[debian_name(name)], "build backend table"
+    package = dh_python_names([name])[name]
+    if package is not None:
+        return (package or None), "dh-python"
+    return "python3-" + debian_name(name), "rule"
+
+
+def python_dependency(requirement, overrides=None):
+    """A PEP 508 requirement as Debian relations on its package (``debian_package``), versions mapped as upstream."""
     from packaging.requirements import Requirement
 
     if not _pkgspec.applies(requirement):
         return []  # its marker excludes the target (python_version < '3.8', sys_platform == 'win32' ...)
     req = Requirement(requirement)
-    base = "python3-" + debian_name(req.name)
+    base = debian_package(req.name, overrides)[0]
+    if base is None:
+        return []  # nothing to install: dh-python drops it, or it is part of another package
     relations = []
     for spec in sorted(req.specifier, key=str):
         op = {">=": ">=", "<=": "<=", ">": ">>", "<": "<<", "==": "=", "~=": ">="}.get(spec.operator)
@@ -103,20 +164,35 @@ def python_dependency(requirement):
     return relations or [base]
 
 
-# Build backends whose Debian package is not python3-NAME.
-BACKEND_PACKAGES = {"flit-core": "flit", "wheel": None}
+# Build backends whose Debian package for building is not dh-python's name for them (setuptools is
+# python3-pkg-resources at run time); None: nothing to install.
+BACKEND_PACKAGES = {"setuptools": "python3-setuptools", "flit-core": "flit", "wheel": None}
+
+
+def dependency_names(root, meta):
+    """{requirement name: {package, source}} of the project's runtime and build requirements that apply:
+    the Debian package each became and where the name came from (dh-python, the rule, the backend table)."""
+    from packaging.requirements import Requirement
+
+    runtime = [Requirement(text).name for text in meta.requires if _pkgspec.applies(text)]
+    build = [Requirement(text).name for text in _project.build_requires(root) if _pkgspec.applies(text)]
+    dh_python_names(runtime + build)
+    found = {}
+    for names, overrides in ((build, BACKEND_PACKAGES), (runtime, None)):
+        for name in names:
+            package, source = debian_package(name, overrides)
+            found.setdefault(name, dict(package=package or "", source=source))
+    return found
 
 
 def build_backend_depends(root):
     """Build-Depends for the project's [build-system] requires (setuptools -> python3-setuptools)."""
-    from packaging.requirements import Requirement
-
     deps = []
-    for text in filter(_pkgspec.applies, _project.build_requires(root)):
-        name = debian_name(Requirement(text).name)
-        package = BACKEND_PACKAGES.get(name, "python3-" + name)
-        if package and package not in deps:
-            deps.append(package)
+    for text in _project.build_requires(root):
+        for relation in python_dependency(text, BACKEND_PACKAGES):
+            package = relation.split()[0]
+            if package not in deps:
+                deps.append(package)
     return deps
 
 
@@ -200,7 +276,11 @@ def _license_text(root, spdx, texts):
 
 
 def _copyright(root, meta, maintainer, holder="", year=""):
-    short, ids = debian_license(root, meta.license)
+    try:
+        expression = _pkgspec.license_expression(root, meta)
+    except _pkgspec.PackagingError as exc:
+        raise DebianError(str(exc))
+    short, ids = debian_license(root, expression)
     texts = _license_files(root)
     if not holder:
         notices = [m.group(1).strip() for text in texts.values()
@@ -224,11 +304,18 @@ def _copyright(root, meta, maintainer, holder="", year=""):
     return "\n".join(para) + "\n"
 
 
+def _maintainer(root, given):
+    """``_changelog.maintainer`` (the option, else git's user), as a DebianError."""
+    try:
+        return _changelog.maintainer(root, given, "maintainer")
+    except _changelog.ChangelogError as exc:
+        raise DebianError(str(exc))
+
+
 def generate(root, meta, opts, names, has_tests, year=""):
     """debian/ files from the project's metadata: {relative path: (text, mode)}."""
-    maintainer = opts.maintainer or meta.author
-    if not maintainer:
-        raise DebianError("Project '%s' names no author with an email; set the maintainer ('Name <email>')." % root)
+    maintainer = _maintainer(root, opts.maintainer)
+    dependency_names(root, meta)  # dh-python asked once for every name
     build_depends = list(BUILD_DEPENDS) + build_backend_depends(root)
     if names.service:
         build_depends.append("dh-sequence-installsysusers")  # in dh's default sequence from compat 14
@@ -331,6 +418,7 @@ class Backend(_pkgbuild.Backend):
     record = RECORD
     lint_tool = "lintian"
     lint_option = "lintian_allow"
+    maintainer_option = "maintainer"
     libraries = (("packaging", "packaging.requirements"), ("python-debian", "debian.changelog"),
                  ("build", "build.util"))
     error = DebianError
@@ -339,10 +427,11 @@ class Backend(_pkgbuild.Backend):
         own = os.path.join(job.root, "debian")
         job.own = own if os.path.isdir(own) else ""
         # One maintainer for control and the changelog trailer (else lintian sees an NMU): the one
-        # asked for, else that of the project's own debian/control, else the release's or the author.
+        # asked for, else that of the project's own debian/control, else the release's, else git's user
+        # (_changelog.maintainer) - never the upstream authors.
         source, control_maintainer = _control_source(job.root) if job.own else ("", "")
-        job.opts = dataclasses.replace(job.opts, maintainer=job.opts.maintainer or control_maintainer
-                                       or job.release.maintainer or job.meta.author)
+        given = job.opts.maintainer or control_maintainer or job.release.maintainer
+        job.opts = dataclasses.replace(job.opts, maintainer=_maintainer(job.root, given))
         job.names = naming(job.root, job.meta, job.opts, job.release.version)
         if job.own:
             job.names.source = source
@@ -358,6 +447,7 @@ class Backend(_pkgbuild.Backend):
         if job.own:
             return {}
         has_tests = any(os.path.isdir(os.path.join(job.root, d)) for d in ("tests", "test"))
+        job.extra["details"] = dict(dependency_names=dependency_names(job.root, job.meta))
         files = generate(job.root, job.meta, job.opts, job.names, has_tests, str(job.release.date.year))
         job.generated = sorted(files) + ["debian/changelog"]
         return dict((os.path.join(job.tree, rel), made) for rel, made in files.items())
@@ -404,11 +494,11 @@ class Backend(_pkgbuild.Backend):
 
     def extra(self, result):
         return dict(lintian=[f.as_dict() for f in result.findings], generated=result.generated, source=result.source,
-                    package=result.package)
+                    package=result.package, dependency_names=result.details.get("dependency_names", {}))
 
     def result(self, paths, extra):
         keys = dict(debs=[x for x in paths if x.endswith(".deb")], lintian=extra.get("lintian", []),
-                    generated=extra.get("generated", []))
+                    generated=extra.get("generated", []), dependency_names=extra.get("dependency_names", {}))
         changes = [x for x in paths if x.endswith(".changes")]
         if changes:
             keys.update(changes_file=changes[0], source=extra.get("source"), package=extra.get("package"))
@@ -424,4 +514,5 @@ def build(root, outdir, release, opts, lint=True):
 
 
 __all__: t.List[str] = ["DebianError", "DebianCommandError", "DebianBuildError", "Options", "BACKEND", "RECORD", "build",
-                        "generate", "naming", "python_dependency", "findings_of", "debian_name"]
+                        "generate", "naming", "python_dependency", "findings_of", "debian_name", "debian_package",
+                        "dependency_names", "dh_python_names"]

@@ -203,6 +203,20 @@ def plan(co, tag, files):
     return Plan(changed, on is None)
 
 
+def user(path):
+    """git's user for ``path`` (a directory or a file in one): "Name <email>" of ``git config user.name`` and
+    ``user.email`` there - the repository's setting, else the user's or the system's, as a commit made there
+    would be signed - or "" when either is unset or git is not installed."""
+    folder = os.path.abspath(path)
+    while not os.path.isdir(folder) and os.path.dirname(folder) != folder:
+        folder = os.path.dirname(folder)
+    try:
+        name, email = (_git(folder, "config", key, check=False).stdout.strip() for key in ("user.name", "user.email"))
+    except _cmd.MissingCommand:
+        return ""
+    return "%s <%s>" % (name, email) if name and email else ""
+
+
 def identity_env(path, identity):
     """GIT_AUTHOR/COMMITTER from ``identity`` (Name <email>), only where git has no identity configured."""
     if not identity or _git(path, "config", "user.email", check=False).stdout.strip():

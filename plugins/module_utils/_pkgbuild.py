@@ -22,7 +22,7 @@ import re
 import traceback
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _pkgspec, _project, _record, _version
+from ansible_collections.pkgops.release.plugins.module_utils import _changelog, _cmd, _git, _pkgspec, _project, _record, _version
 from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir, copy_sources
 
 # The options both modules take; each module adds its format's own (see deb_build, rpm_build).
@@ -90,6 +90,7 @@ class Result:
     generated: t.List[str]  # files written from metadata (empty when the project ships its own)
     names: _pkgspec.Naming
     spec: str = ""  # RPM: the generated spec beside the packages, "" when the project ships one
+    details: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)  # what a backend reports besides (job.extra)
 
     @property
     def source(self):
@@ -109,6 +110,7 @@ class Backend:
     record = ""  # the build record's file name in dest
     lint_tool = ""
     lint_option = ""  # the module option that allows lint tags
+    maintainer_option = ""  # the module option that names who signs the changelog entry
     libraries: t.Tuple[t.Tuple[str, str], ...] = ()  # (distribution name, module to import) the module needs
     error: t.Type[Exception] = ValueError
 
@@ -246,7 +248,7 @@ def build(backend, root, outdir, release, opts, lint=True):
         refuse_blocking(backend, job, findings)
         artifacts = _record.deliver(made, outdir)
         spec = backend.keep(job, outdir)
-    return Result(artifacts, findings, job.generated, job.names, spec)
+    return Result(artifacts, findings, job.generated, job.names, spec, job.extra.get("details", {}))
 
 
 DEB_SECTION = re.compile(r"^(?:[a-z][a-z-]*/)?[a-z0-9][a-z0-9+.-]*$")  # Debian policy 5.6.5: [AREA/]SECTION
@@ -312,6 +314,8 @@ def run_module(module, backend):
         module.fail_json(msg=str(exc))
     opts, release = backend.options(p), backend.release(p, date)
     inputs = dict((k, v) for k, v in p.items() if k not in ("dest", "force"))
+    if not p[backend.maintainer_option]:
+        inputs["git_user"] = _git.user(p["path"])  # the default maintainer: another one is another build
 
     def run():
         result = build(backend, p["path"], p["dest"], release, opts, lint=p["lint"])

@@ -267,6 +267,20 @@ def naming(root, meta, kind, service_command, environment_dir, package="", sourc
     return names
 
 
+def license_expression(root, meta):
+    """The project's SPDX license expression (the ``license`` option's, else its metadata's: ``_project.license_of``),
+    or PackagingError saying what was found, in which file, and to set the option."""
+    if meta.license.strip():
+        return meta.license.strip()
+    where = _project.license_file(root)
+    if meta.license_found:
+        raise PackagingError("The license of '%s' is not one SPDX expression: '%s' declares %s; set the license "
+                             "option to its SPDX expression, such as 'MIT' or 'BSD-3-Clause'."
+                             % (root, where, meta.license_found))
+    raise PackagingError("Project '%s' declares no license (no License-Expression, License or license classifier in "
+                         "'%s'): set the license option to its SPDX expression, such as 'MIT'." % (root, where))
+
+
 def unexplained_allowance(option, allow):
     """The error for the first tag of a lint allow-list (``option``) given without a reason, or None."""
     for tag, reason in allow.items():

@@ -180,24 +180,131 @@ class Metadata:
     version: str
     summary: str
     description: str  # the long description (readme), may be empty
-    license: str  # License-Expression, License, or the license classifier's name
+    license: str  # an SPDX expression (license_of): License-Expression, License, or the license classifiers'
     requires: t.List[str]  # Requires-Dist without extras-only requirements
     requires_python: str
     homepage: str
     author: str  # "Name <email>" or ""
     scripts: t.Dict[str, str]  # console and gui scripts (entry points, however declared): name -> entry point
+    license_found: str = ""  # when license is "": the License field and classifiers that gave no SPDX expression
 
 
-_LICENSE_CLASSIFIERS = {
-    "MIT License": "MIT",
-    "Apache Software License": "Apache-2.0",
-    "BSD License": "BSD-3-Clause",
-    "ISC License (ISCL)": "ISC",
-    "Mozilla Public License 2.0 (MPL 2.0)": "MPL-2.0",
-    "GNU General Public License v3 or later (GPLv3+)": "GPL-3.0-or-later",
-    "GNU General Public License v2 or later (GPLv2+)": "GPL-2.0-or-later",
-    "GNU Lesser General Public License v3 or later (LGPLv3+)": "LGPL-3.0-or-later",
-}
+# Trove license classifiers -> SPDX license ids. Neither packaging (packaging.licenses knows SPDX ids,
+# not classifiers; Debian 12's python3-packaging 23.0 has no licenses module at all) nor trove-classifiers
+# (a set of the classifiers' names) maps one to the other, so the table is here. None: the classifier names
+# a family, not one license (which BSD clauses, which GPL version), so it gives no single SPDX id.
+LICENSE_CLASSIFIERS = dict(("License :: " + name, spdx) for name, spdx in (
+    ("OSI Approved :: MIT License", "MIT"),
+    ("OSI Approved :: MIT No Attribution License (MIT-0)", "MIT-0"),
+    # Apache 1.x licensed no Python project: the classifier is Apache 2.0 in practice
+    ("OSI Approved :: Apache Software License", "Apache-2.0"),
+    ("OSI Approved :: BSD License", None),
+    ("OSI Approved :: ISC License (ISCL)", "ISC"),
+    ("OSI Approved :: Python Software Foundation License", "PSF-2.0"),
+    ("OSI Approved :: Mozilla Public License 1.1 (MPL 1.1)", "MPL-1.1"),
+    ("OSI Approved :: Mozilla Public License 2.0 (MPL 2.0)", "MPL-2.0"),
+    ("OSI Approved :: GNU General Public License (GPL)", None),
+    ("OSI Approved :: GNU General Public License v2 (GPLv2)", "GPL-2.0-only"),
+    ("OSI Approved :: GNU General Public License v2 or later (GPLv2+)", "GPL-2.0-or-later"),
+    ("OSI Approved :: GNU General Public License v3 (GPLv3)", "GPL-3.0-only"),
+    ("OSI Approved :: GNU General Public License v3 or later (GPLv3+)", "GPL-3.0-or-later"),
+    ("OSI Approved :: GNU Library or Lesser General Public License (LGPL)", None),
+    ("OSI Approved :: GNU Lesser General Public License v2 (LGPLv2)", "LGPL-2.0-only"),
+    ("OSI Approved :: GNU Lesser General Public License v2 or later (LGPLv2+)", "LGPL-2.0-or-later"),
+    ("OSI Approved :: GNU Lesser General Public License v3 (LGPLv3)", "LGPL-3.0-only"),
+    ("OSI Approved :: GNU Lesser General Public License v3 or later (LGPLv3+)", "LGPL-3.0-or-later"),
+    ("OSI Approved :: GNU Affero General Public License v3", "AGPL-3.0-only"),
+    ("OSI Approved :: GNU Affero General Public License v3 or later (AGPLv3+)", "AGPL-3.0-or-later"),
+    ("OSI Approved :: Eclipse Public License 2.0 (EPL-2.0)", "EPL-2.0"),
+    ("OSI Approved :: European Union Public Licence 1.2 (EUPL 1.2)", "EUPL-1.2"),
+    ("OSI Approved :: Boost Software License 1.0 (BSL-1.0)", "BSL-1.0"),
+    ("OSI Approved :: The Unlicense (Unlicense)", "Unlicense"),
+    ("OSI Approved :: Universal Permissive License (UPL)", "UPL-1.0"),
+    ("OSI Approved :: zlib/libpng License", "Zlib"),
+    ("CC0 1.0 Universal (CC0 1.0) Public Domain Dedication", "CC0-1.0"),
+))
+# Says nothing about which license: not counted.
+_NOT_A_LICENSE = ("License :: OSI Approved",)
+# The SPDX ids an expression may use where packaging.licenses is missing: those of the classifiers, and the
+# ones no classifier names alone but Debian's and Fedora's short names cover.
+KNOWN_SPDX = sorted(set(spdx for spdx in LICENSE_CLASSIFIERS.values() if spdx) | {
+    "0BSD", "BSD-2-Clause", "BSD-3-Clause", "LGPL-2.1-only", "LGPL-2.1-or-later", "Python-2.0"})
+
+
+def spdx_expression(text):
+    """``text`` as a canonical SPDX license expression, or None when it is words ("BSD License", "Apache 2.0")
+    or a license's text. packaging.licenses decides where it exists (packaging 24.2 and later); before it
+    (Debian 12's 23.0), ``_known_expression`` does."""
+    text = (text or "").strip()
+    if not text or "\n" in text:
+        return None
+    try:
+        from packaging.licenses import InvalidLicenseExpression, canonicalize_license_expression
+    except ImportError:
+        return _known_expression(text)
+    try:
+        return str(canonicalize_license_expression(text))
+    except InvalidLicenseExpression:
+        return None
+
+
+def _known_expression(text):
+    """``text`` as an SPDX expression of KNOWN_SPDX ids (and LicenseRef-), ids and AND / OR alternating, or None."""
+    known = dict((spdx.lower(), spdx) for spdx in KNOWN_SPDX)
+    out, want_id = [], True
+    for token in re.findall(r"[()]|[^\s()]+", text):
+        if token in "()":
+            out.append(token)
+        elif want_id and (token.lower() in known or token.startswith("LicenseRef-")):
+            out.append(known.get(token.lower(), token))
+            want_id = False
+        elif not want_id and token.upper() in ("AND", "OR"):
+            out.append(token.upper())
+            want_id = True
+        else:
+            return None
+    return None if want_id else " ".join(out).replace("( ", "(").replace(" )", ")")
+
+
+def license_of(meta):
+    """(SPDX expression, "") of core metadata: its License-Expression, else its License field when that is an
+    SPDX expression, else the one SPDX id its license classifiers agree on; ("", what was found) when none
+    of them gives a single expression."""
+    expression = (meta.get("License-Expression") or "").strip()
+    if expression:
+        return expression, ""
+    text = (meta.get("License") or "").strip()
+    spdx = spdx_expression(text)
+    if spdx:
+        return spdx, ""
+    classifiers = [c for c in meta.get_all("Classifier") or []
+                   if c.startswith("License :: ") and c not in _NOT_A_LICENSE]
+    # no classifier: License words that are a classifier's own name ("MIT License") say the same
+    named = classifiers or [c for c in LICENSE_CLASSIFIERS if text and c.rsplit(" :: ", 1)[1] == text]
+    ids = set(LICENSE_CLASSIFIERS.get(c) for c in named)
+    if len(ids) == 1 and None not in ids:
+        return ids.pop(), ""
+    found = []
+    if text:
+        first = text.splitlines()[0].strip()
+        found.append("License '%s'" % (first + (" ..." if "\n" in text else "")))
+    if classifiers:
+        plural = "s" if len(classifiers) > 1 else ""
+        found.append("the classifier%s %s" % (plural, ", ".join("'%s'" % c for c in classifiers)))
+    return "", " and ".join(found)
+
+
+def license_file(root):
+    """The file that declares the project's license metadata: pyproject.toml's [project] when it has license or
+    classifiers, else setup.cfg's [metadata] when it has them, else setup.py (else pyproject.toml)."""
+    project = _toml(root).get("project", {})
+    if "license" in project or "classifiers" in project:
+        return os.path.join(root, "pyproject.toml")
+    cfg = os.path.join(root, "setup.cfg")
+    if os.path.isfile(cfg) and re.search(r"^\s*(license|classifiers)\s*=", _read(cfg), re.M):
+        return cfg
+    setup = os.path.join(root, "setup.py")
+    return setup if os.path.isfile(setup) else os.path.join(root, "pyproject.toml")
 
 
 def _author(meta):
@@ -230,13 +337,7 @@ def metadata(root):
         if req.marker is not None and "extra" in str(req.marker):
             continue  # optional: not a dependency of the package
         requires.append(str(req))
-    license_ = meta.get("License-Expression") or ""
-    if not license_ and (meta.get("License") or "").strip() and "\n" not in meta.get("License").strip():
-        license_ = meta.get("License").strip()
-    if not license_:
-        for classifier in meta.get_all("Classifier") or []:
-            if classifier.startswith("License :: OSI Approved :: "):
-                license_ = _LICENSE_CLASSIFIERS.get(classifier.rsplit(" :: ", 1)[1], "")
+    license_, license_found = license_of(meta)
     homepage = meta.get("Home-page") or ""
     for url in meta.get_all("Project-URL") or []:
         label, _sep, value = url.partition(",")
@@ -245,6 +346,7 @@ def metadata(root):
     return Metadata(
         name=meta["Name"], version=meta["Version"], summary=(meta.get("Summary") or "").strip(),
         description=(meta.get_payload() or meta.get("Description") or "").strip(), license=license_,
+        license_found=license_found,
         requires=requires, requires_python=meta.get("Requires-Python") or "", homepage=homepage,
         author=_author(meta), scripts=scripts)
 

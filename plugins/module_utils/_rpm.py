@@ -145,7 +145,7 @@ class RpmBuildError(_pkgspec.BuildFailed, RpmError):
 class Options:
     kind: str = "auto"  # service, application, library, or auto (_pkgspec.decide_kind)
     name: str = ""
-    packager: str = ""  # "Name <email>" of the %changelog entry; the project's author by default
+    packager: str = ""  # "Name <email>" of the %changelog entry; git's user by default (_changelog.maintainer)
     service_command: t.List[str] = dataclasses.field(default_factory=list)
     tests: bool = True  # run %check (else rpmbuild --nocheck)
     license: str = ""  # an SPDX expression instead of the project's
@@ -179,9 +179,10 @@ def _preamble(root, meta, names, release):
     """The spec's tags, up to %description."""
     evr = _version.rpm_evr(release.version, release.rpm_release)
     synopsis = _pkgspec.synopsis(meta, root)
-    license_ = meta.license.strip()
-    if not license_:
-        raise RpmError("Project '%s' declares no license; RPM's License field needs one (SPDX)." % root)
+    try:
+        license_ = _pkgspec.license_expression(root, meta)
+    except _pkgspec.PackagingError as exc:
+        raise RpmError(str(exc))
     lines = ["Name:           %s" % names.package]
     if evr.epoch:
         lines.append("Epoch:          %s" % evr.epoch)
@@ -325,17 +326,18 @@ class Backend(_pkgbuild.Backend):
     record = RECORD
     lint_tool = "rpmlint"
     lint_option = "rpmlint_allow"
+    maintainer_option = "packager"
     libraries = (("packaging", "packaging.requirements"), ("specfile", "specfile"), ("build", "build.util"))
     error = RpmError
 
     def name(self, job):
         job.names = _pkgspec.naming(job.root, job.meta, job.opts.kind, job.opts.service_command, "/etc/sysconfig/",
                                     package=job.opts.name)
-        job.release = dataclasses.replace(job.release, maintainer=job.release.maintainer or job.opts.packager
-                                          or job.meta.author)
-        if not job.release.maintainer:
-            raise RpmError("Project '%s' names no author with an email; set the packager ('Name <email>')."
-                           % job.root)
+        try:  # the packager asked for, else git's user - never the upstream authors
+            packager = _changelog.maintainer(job.root, job.release.maintainer or job.opts.packager, "packager")
+        except _changelog.ChangelogError as exc:
+            raise RpmError(str(exc))
+        job.release = dataclasses.replace(job.release, maintainer=packager)
         own = sorted(glob.glob(os.path.join(job.root, "*.spec")))
         job.own = own[0] if own else ""
         job.extra["evr"] = _version.rpm_evr(job.release.version, job.release.rpm_release)

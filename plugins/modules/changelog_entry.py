@@ -96,7 +96,10 @@ options:
         or more, starting with a letter or a digit (Debian policy 5.6.1).
     type: str
   maintainer:
-    description: C(Name <email>) of the person signing the entry, for O(format=debian) and O(format=rpm).
+    description:
+      - C(Name <email>) of the person signing the entry, for O(format=debian) and O(format=rpm).
+      - By default git's user for the changelog's directory (C(git config user.name) and C(user.email)); without
+        one the task fails asking for this option. The project's upstream authors are never used.
     type: str
   distribution:
     description:
@@ -241,13 +244,13 @@ def main():
     p = module.params
     if p["format"] == "debian" and not _changelog.HAS_DEBIAN:
         module.fail_json(msg=missing_required_lib("python-debian"))
-    needed = {"debian": ("package", "maintainer"), "rpm": ("maintainer",)}.get(p["format"], ())
-    missing = [name for name in needed if not p[name]]
-    if missing:
-        module.fail_json(msg="format is %s but the following are missing: %s" % (p["format"], ", ".join(missing)))
+    if p["format"] == "debian" and not p["package"]:
+        module.fail_json(msg="format is debian but the following are missing: package")
     path = p["path"]
     result = dict(changed=False, path=path, format=p["format"])
     try:
+        if p["format"] in ("debian", "rpm"):
+            p["maintainer"] = _changelog.maintainer(path, p["maintainer"], "maintainer")
         date, date_given = _changelog.parse_date(p["date"], path)
         release = _changelog.Release(
             version=p["version"], changes=p["changes"], date=date, date_given=date_given,

@@ -19,7 +19,9 @@ description:
     on C(${python3:Depends}), C(changelog) in C(dch)'s format, C(rules) with C(dh $@ --with python3 --buildsystem=pybuild), a DEP-5
     C(copyright) with the license mapped to Debian's short name, C(source/format) C(3.0 (quilt)), and for a
     service a hardened systemd unit (installed by dh_installsystemd) and a sysusers.d file for its own system
-    user. The project's requirements become C(python3-NAME) build dependencies for its tests.
+    user. The project's requirements become build dependencies for its tests, named by dh-python's own mapping
+    (C(PyYAML) is C(python3-yaml), C(Pillow) C(python3-pil)) and C(python3-NAME) where dh-python does not know the
+    name; the binary package's C(Depends) is C(${python3:Depends}), which dh_python3 fills with the same mapping.
   - A project that ships C(debian/) is built with it; only the release's changelog entry is added.
   - The build is reproducible - the upstream tarball is written deterministically and SOURCE_DATE_EPOCH comes
     from O(date), so the same inputs give the same C(.deb) and C(.dsc) bytes (C(.buildinfo) records the build
@@ -58,7 +60,11 @@ options:
     type: str
     required: true
   maintainer:
-    description: C(Name <email>) for C(Maintainer) and the changelog trailer; by default the project's first author.
+    description:
+      - C(Name <email>) for C(Maintainer) and the changelog trailer.
+      - By default the C(Maintainer) of the project's own C(debian/control) when it ships one, else git's user
+        for the project (C(git config user.name) and C(user.email) in its repository); without either the task
+        fails asking for this option. The project's upstream authors are never used.
     type: str
   distribution:
     description: The changelog entry's distribution.
@@ -180,6 +186,16 @@ package:
   returned: when built or skipped
   type: str
   sample: hello-world
+dependency_names:
+  description:
+    - For a generated C(debian/), the Debian package each runtime and build requirement became, and where the name
+      came from - V(dh-python) (its own mapping, as C(dh_python3) uses for C(${python3:Depends})), V(rule)
+      (C(python3-NAME), for a name dh-python does not know) or V(build backend table). Empty when the project ships
+      C(debian/).
+  returned: when built or skipped
+  type: dict
+  sample: {"PyYAML": {"package": "python3-yaml", "source": "dh-python"}, "setuptools": {"package": "python3-setuptools",
+           "source": "build backend table"}}
 version:
   description: The Debian version.
   returned: always

@@ -62,7 +62,10 @@ options:
     type: str
     required: true
   packager:
-    description: C(Name <email>) of the C(%changelog) entry; by default the project's first author.
+    description:
+      - C(Name <email>) of the C(%changelog) entry.
+      - By default git's user for the project (C(git config user.name) and C(user.email) in its repository);
+        without one the task fails asking for this option. The project's upstream authors are never used.
     type: str
   name:
     description: The package name, instead of the one the policy gives.

@@ -22,7 +22,7 @@ HAVE_TOOLS = all(shutil.which(t) for t in ("dpkg-buildpackage", "dh", "lintian")
 
 def generated(root, opts=None, version="1.1.0"):
     meta = _project.metadata(root)
-    opts = opts or _debian.Options()
+    opts = opts or _debian.Options(maintainer="Release Team <release@example.com>")
     names = _debian.naming(root, meta, opts, version)
     return names, _debian.generate(root, meta, opts, names, has_tests=os.path.isdir(os.path.join(root, "tests")))
 
@@ -102,8 +102,12 @@ def test_python_dependencies_map_to_python3_names(requirement, relations):
 
 
 def test_unknown_license_and_missing_summary_are_clear_errors(tmp_path):
-    root = library(tmp_path, license_text="Weird-1.0")
-    with pytest.raises(_debian.DebianError, match="license 'Weird-1.0' of '.*fancy' has no Debian mapping"):
+    root = library(tmp_path / "afl", license_text="AFL-3.0")  # SPDX, but Debian's short names lack it here
+    with pytest.raises(_debian.DebianError, match="license 'AFL-3.0' of '.*fancy' has no Debian mapping"):
+        generated(root, version="2.0.0")
+    root = library(tmp_path, license_text="Weird-1.0")  # not SPDX, and no classifier
+    with pytest.raises(_debian.DebianError, match=r"^The license of '.*fancy' is not one SPDX expression: "
+                       r"'.*fancy/pyproject.toml' declares License 'Weird-1.0'; set the license option"):
         generated(root, version="2.0.0")
     meta = _project.metadata(root)
     meta.summary = ""
@@ -191,7 +195,7 @@ def test_a_failing_build_quotes_the_log_and_a_version_mismatch_is_refused(tmp_pa
 @pytest.mark.skipif(not HAVE_TOOLS, reason="needs dpkg-buildpackage, debhelper and lintian")
 def test_a_project_that_ships_debian_is_built_with_it(tmp_path):
     root = example(tmp_path)
-    names, files = generated(root)
+    names, files = generated(root, _debian.Options(maintainer="pkgops.release example <hello-world@example.com>"))
     for rel, (text, mode) in files.items():
         path = Path(root) / rel
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -214,3 +218,64 @@ def test_a_project_that_ships_debian_is_built_with_it(tmp_path):
     assert " -- pkgops.release example <hello-world@example.com>  " in changelog.split("\n\n")[2], \
         "the trailer names debian/control's maintainer"
     assert "hello-world (1.0.0-1) unstable" in changelog, "the project's own entries stay"
+
+
+HAVE_DH_PYTHON = os.path.isdir(os.path.join(_debian.DH_PYTHON, "dhpython")) and os.access(_project.SYSTEM_PYTHON, os.X_OK)
+
+
+@pytest.mark.skipif(not HAVE_DH_PYTHON, reason="needs dh-python and the build host's /usr/bin/python3")
+@pytest.mark.parametrize("requirement, relations", [
+    ("PyYAML>=5.1", ["python3-yaml (>= 5.1.0)"]),
+    ("Pillow", ["python3-pil"]),
+    ("python-dateutil>=2.8,<3", ["python3-dateutil (<< 3.0.0)", "python3-dateutil (>= 2.8.0)"]),
+    ("attrs~=23.1", ["python3-attr (>= 23.1.0)"]),
+    ("beautifulsoup4; python_version >= '3.7'", ["python3-bs4"]),
+    ("beautifulsoup4; sys_platform == 'win32'", []),
+    ("pkgops-no-such-distribution>=1", ["python3-pkgops-no-such-distribution (>= 1.0.0)"]),  # the rule
+])
+def test_dependency_names_are_dh_pythons(requirement, relations):
+    assert _debian.python_dependency(requirement) == relations
+
+
+@pytest.mark.skipif(not HAVE_DH_PYTHON, reason="needs dh-python and the build host's /usr/bin/python3")
+def test_dh_pythons_answer_and_the_rule_are_told_apart():
+    # what dh-python's own cpython3_fallback says, read here as plain lines to check the query against it
+    with open(os.path.join(_debian.DH_PYTHON, "dist", "cpython3_fallback"), encoding="utf-8") as handle:
+        fallback = dict(line.split()[:2] for line in handle if len(line.split()) >= 2 and not line.startswith("#"))
+    assert (fallback["PyYAML"], fallback["Pillow"], fallback["attrs"]) == ("python3-yaml", "python3-pil", "python3-attr")
+    names = _debian.dh_python_names(["PyYAML", "Pillow", "attrs", "beautifulsoup4", "pkgops-no-such-distribution"])
+    assert names == {"PyYAML": "python3-yaml", "Pillow": "python3-pil", "attrs": "python3-attr",
+                     "beautifulsoup4": "python3-bs4", "pkgops-no-such-distribution": None}
+    assert _debian.debian_package("PyYAML") == ("python3-yaml", "dh-python")
+    assert _debian.debian_package("pkgops_no.such-distribution") == ("python3-pkgops-no-such-distribution", "rule")
+    # a backend builds with its own package: dh-python names setuptools' run-time part, pkg_resources
+    assert _debian.debian_package("setuptools") == ("python3-pkg-resources", "dh-python")
+    backend = _debian.debian_package("setuptools", _debian.BACKEND_PACKAGES)
+    assert backend == ("python3-setuptools", "build backend table")
+
+
+@pytest.mark.skipif(not HAVE_DH_PYTHON, reason="needs dh-python and the build host's /usr/bin/python3")
+def test_a_library_depending_on_renamed_distributions_gets_dh_pythons_names(tmp_path):
+    root = library(tmp_path)
+    toml = Path(root) / "pyproject.toml"
+    toml.write_text(toml.read_text().replace('"requests>=2.28,<3"', '"PyYAML>=6", "beautifulsoup4", "attrs"'))
+    _names, files = generated(root, version="2.0.0")
+    control = files["debian/control"][0]
+    for dep in ("python3-yaml (>= 6.0.0) <!nocheck>", "python3-bs4 <!nocheck>", "python3-attr <!nocheck>",
+                "python3-setuptools"):
+        assert " %s,\n" % dep in control
+    assert "python3-pyyaml" not in control and "python3-beautifulsoup4" not in control
+    assert _debian.dependency_names(root, _project.metadata(root)) == {
+        "setuptools": {"package": "python3-setuptools", "source": "build backend table"},
+        "PyYAML": {"package": "python3-yaml", "source": "dh-python"},
+        "beautifulsoup4": {"package": "python3-bs4", "source": "dh-python"},
+        "attrs": {"package": "python3-attr", "source": "dh-python"}}
+
+
+def test_without_dh_python_the_rule_names_the_packages(tmp_path, monkeypatch):
+    # a host without dh-python: its directory is empty, dhpython cannot be imported
+    monkeypatch.setattr(_debian, "DH_PYTHON", str(tmp_path))
+    monkeypatch.setattr(_debian, "_dh_python_names", {})
+    assert _debian.dh_python_names(["PyYAML"]) == {"PyYAML": None}
+    assert _debian.python_dependency("PyYAML>=6") == ["python3-pyyaml (>= 6.0.0)"]
+    assert _debian.debian_package("PyYAML") == ("python3-pyyaml", "rule")

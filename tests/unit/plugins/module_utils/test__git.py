@@ -187,3 +187,30 @@ def test_check_inputs_refuses_before_git_changes_anything(repo, args, message):
         g.check_inputs(**dict(where, **args))
     assert str(exc.value) == message.format(repo=repo)
     assert git(repo, "for-each-ref") == before
+
+
+def test_the_maintainer_is_the_one_given_else_gits_user_else_an_error(repo, tmp_path, monkeypatch):
+    from ansible_collections.pkgops.release.plugins.module_utils import _changelog
+
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    assert g.user(str(repo)) == "", "no user.name nor user.email anywhere"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    with pytest.raises(_changelog.ChangelogError) as exc:
+        _changelog.maintainer(str(outside / "debian" / "changelog"), "", "packager")
+    assert str(exc.value) == (
+        "No maintainer ('Name <email>') to sign the package changelog of '%s/debian/changelog': set the packager "
+        "option (the roles' build_maintainer or package_maintainer), or git's user.name and user.email for its "
+        "repository (git config user.email ...)." % outside)
+    git(repo, "config", "user.name", "Dev Eloper")
+    assert g.user(str(repo)) == "", "a name without an email is no identity"
+    git(repo, "config", "user.email", "dev@example.com")
+    assert g.user(str(repo)) == g.user(str(repo / "debian" / "changelog")) == "Dev Eloper <dev@example.com>"
+    assert _changelog.maintainer(str(repo), "", "maintainer") == "Dev Eloper <dev@example.com>"
+    assert _changelog.maintainer(str(repo), ME, "maintainer") == ME
+    # the user's own git configuration counts as well (as for a commit made there)
+    config = tmp_path / "gitconfig"
+    config.write_text("[user]\n\tname = Glo Bal\n\temail = global@example.com\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(config))
+    assert g.user(str(outside)) == "Glo Bal <global@example.com>"
+    assert g.user(str(repo)) == "Dev Eloper <dev@example.com>", "the repository's own setting wins"

@@ -268,8 +268,11 @@ def test_a_dual_licensed_project_given_its_license_builds_lintian_and_rpmlint_cl
     release = _changelog.Release(version="0.3.0", changes=["First release."],
                                  date=datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc),
                                  maintainer="Greet Dev <dev@example.org>")
-    with pytest.raises(_debian.DebianError, match="'Apache' is not one of"):
+    words = r"is not one SPDX expression: '.*/pyproject.toml' declares License 'MIT or Apache 2'; set the license option"
+    with pytest.raises(_debian.DebianError, match=words):
         _debian.build(str(root), str(tmp_path / "deb"), release, _debian.Options())
+    with pytest.raises(_rpm.RpmError, match=words):  # not put into the spec's License tag as it is
+        _rpm.build(str(root), str(tmp_path / "rpm"), release, _rpm.Options())
     deb = _debian.build(str(root), str(tmp_path / "deb"), release, _debian.Options(license="MIT OR Apache-2.0"))
     rpm = _rpm.build(str(root), str(tmp_path / "rpm"), release, _rpm.Options(license="MIT OR Apache-2.0"))
     debian_tar = [a.path for a in deb.artifacts if a.path.endswith(".debian.tar.xz")][0]
@@ -327,3 +330,37 @@ def test_refuse_options_that_cannot_make_a_package(tmp_path, fields, message):
     (tmp_path / "debian" / "source").mkdir(parents=True)
     (tmp_path / "debian" / "source" / "format").write_text("3.0 (native)\n")
     assert _pkgbuild.refuse_options(_debian.BACKEND, dict(params, revision="")) == ""
+
+
+def _git(path, *args):
+    subprocess.run(["git", "-C", str(path)] + list(args), check=True, capture_output=True)
+
+
+def test_the_packages_maintainer_is_gits_user_never_the_upstream_author(tmp_path, monkeypatch):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    root = application(tmp_path)  # its upstream author: Greet Dev <dev@example.org>
+    unsigned = _changelog.Release(version="0.3.0", changes=["First release."],
+                                  date=datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc))
+    for build, opts, option in ((_debian.build, _debian.Options(), "maintainer"),
+                                (_rpm.build, _rpm.Options(), "packager")):
+        with pytest.raises((_debian.DebianError, _rpm.RpmError)) as exc:
+            build(root, str(tmp_path / "out"), unsigned, opts)
+        assert str(exc.value).startswith("No maintainer ('Name <email>') to sign the package changelog of '%s': set "
+                                         "the %s option (the roles' build_maintainer or package_maintainer), or git's "
+                                         "user.name and user.email" % (root, option))
+    assert not (tmp_path / "out").exists(), "nothing built, nothing written"
+    _git(root, "init", "-q")
+    _git(root, "config", "user.name", "Rel Ease")
+    _git(root, "config", "user.email", "release@example.net")
+    meta = _project.metadata(root)
+    names = _debian.naming(root, meta, _debian.Options(), "0.3.0")
+    control = _debian.generate(root, meta, _debian.Options(), names, has_tests=False)["debian/control"][0]
+    assert "\nMaintainer: Rel Ease <release@example.net>\n" in control
+    job = _pkgbuild.Job(root=root, opts=_rpm.Options(), release=unsigned, meta=meta)
+    _rpm.BACKEND.name(job)
+    assert job.release.maintainer == "Rel Ease <release@example.net>"
+    job = _pkgbuild.Job(root=root, opts=_rpm.Options(packager="Given Packager <given@example.net>"), release=unsigned,
+                        meta=meta)
+    _rpm.BACKEND.name(job)
+    assert job.release.maintainer == "Given Packager <given@example.net>"

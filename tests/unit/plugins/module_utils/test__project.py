@@ -195,3 +195,91 @@ def test_a_backend_debian_does_not_package_says_so(tmp_path):
     with pytest.raises(p.ProjectError, match="is not installed for .*: Debian 12 has no package of it: build on a "
                                              "host that has it, or ship the packaging"):
         p.metadata(str(tmp_path))
+
+
+def core_metadata(license_=None, classifiers=(), expression=None):
+    """Core metadata as the build backend writes it (METADATA), parsed the way importlib.metadata parses it."""
+    import email
+
+    lines = ["Metadata-Version: 2.1", "Name: demo", "Version: 1.0"]
+    if expression:
+        lines.append("License-Expression: %s" % expression)
+    if license_ is not None:
+        lines.append("License: %s" % license_.replace("\n", "\n        "))
+    lines += ["Classifier: %s" % c for c in classifiers]
+    return email.message_from_string("\n".join(lines) + "\n\n")
+
+
+MIT = "License :: OSI Approved :: MIT License"
+BSD = "License :: OSI Approved :: BSD License"
+
+
+@pytest.mark.parametrize("meta, expected", [
+    (core_metadata(expression="MIT OR Apache-2.0", license_="whatever"), ("MIT OR Apache-2.0", "")),
+    (core_metadata("Apache-2.0", [MIT]), ("Apache-2.0", "")),  # an SPDX License field is taken as it is
+    (core_metadata("mit"), ("MIT", "")),
+    (core_metadata("BSD License", [MIT]), ("MIT", "")),  # words: the classifier says which
+    (core_metadata("Copyright (c) 2026 Dev\n\nPermission is hereby granted ...", [MIT, "License :: OSI Approved"]),
+     ("MIT", "")),  # a license's whole text
+    (core_metadata(None, ["License :: OSI Approved :: GNU General Public License v3 or later (GPLv3+)"]),
+     ("GPL-3.0-or-later", "")),
+    (core_metadata("MIT License"), ("MIT", "")),  # words that are a classifier's own name
+    (core_metadata("BSD", [BSD]), ("", "License 'BSD' and the classifier '%s'" % BSD)),  # 2 or 3 clauses?
+    (core_metadata("Dual", [MIT, "License :: OSI Approved :: Apache Software License"]),
+     ("", "License 'Dual' and the classifiers '%s', 'License :: OSI Approved :: Apache Software License'" % MIT)),
+    (core_metadata("Line one\nline two", ["License :: Other/Proprietary License"]),
+     ("", "License 'Line one ...' and the classifier 'License :: Other/Proprietary License'")),
+    (core_metadata(), ("", "")),
+])
+def test_the_license_is_one_spdx_expression_or_what_was_found(meta, expected):
+    assert p.license_of(meta) == expected
+
+
+def test_spdx_expressions_without_packaging_licenses(monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "packaging.licenses", None)  # as Debian 12's packaging 23.0: no such module
+    assert p.spdx_expression("mit or (apache-2.0 and bsd-2-clause)") == "MIT OR (Apache-2.0 AND BSD-2-Clause)"
+    assert p.spdx_expression("BSD-3-Clause") == "BSD-3-Clause"
+    assert p.spdx_expression("LicenseRef-Corp") == "LicenseRef-Corp"
+    for words in ("BSD License", "BSD", "Apache 2.0", "MIT Apache-2.0", "MIT OR", "Weird-1.0"):
+        assert p.spdx_expression(words) is None, words
+    assert p.license_of(core_metadata("BSD", [BSD]))[0] == "", "words still go to the classifiers"
+
+
+def test_classifiers_give_the_license_of_a_setup_cfg_project(tmp_path):
+    root = write(tmp_path, {
+        "setup.cfg": """\
+            [metadata]
+            name = demo
+            version = 1.0
+            license = BSD License
+            classifiers =
+                License :: OSI Approved :: MIT License
+                Programming Language :: Python :: 3
+            [options]
+            py_modules =
+            """,
+        "setup.py": "from setuptools import setup\nsetup()\n"})
+    meta = p.metadata(root)
+    assert (meta.license, meta.license_found) == ("MIT", "")
+    assert p.license_file(root) == os.path.join(root, "setup.cfg")
+
+
+def test_a_license_no_classifier_settles_names_the_file_and_the_option(tmp_path):
+    from ansible_collections.pkgops.release.plugins.module_utils import _pkgspec
+
+    root = write(tmp_path, {"pyproject.toml": PYPROJECT + 'license = {text = "BSD"}\nclassifiers = ["%s"]\n' % BSD})
+    meta = p.metadata(root)
+    assert (meta.license, meta.license_found) == ("", "License 'BSD' and the classifier '%s'" % BSD)
+    with pytest.raises(_pkgspec.PackagingError) as exc:
+        _pkgspec.license_expression(root, meta)
+    assert str(exc.value) == (
+        "The license of '%s' is not one SPDX expression: '%s/pyproject.toml' declares License 'BSD' and the classifier "
+        "'%s'; set the license option to its SPDX expression, such as 'MIT' or 'BSD-3-Clause'." % (root, root, BSD))
+    meta.license = "BSD-2-Clause"  # the option given
+    assert _pkgspec.license_expression(root, meta) == "BSD-2-Clause"
+    bare = write(tmp_path / "bare", {"pyproject.toml": PYPROJECT})
+    with pytest.raises(_pkgspec.PackagingError, match=r"^Project '.*bare' declares no license \(no License-Expression, "
+                       r"License or license classifier in '.*bare/pyproject.toml'\): set the license option"):
+        _pkgspec.license_expression(bare, p.metadata(bare))

@@ -8,9 +8,13 @@ contents, modes, symbolic links - is exactly what it was, with nothing added.
 """
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from bad_input import check, register
+from ansible.module_utils.testing import patch_module_args
+
+from bad_input import check, make_tree, register
 
 from ansible_collections.pkgops.release.plugins.modules import changelog_entry, project_version
 
@@ -221,8 +225,6 @@ CHANGELOG_CASES = {
                          "File '{root}/hello.spec': the spec has no %changelog section."),
     "rpm-maintainer-no-email": ({"hello.spec": SPEC}, spec(maintainer="no email here"),
                                 "File '{root}/hello.spec': maintainer 'no email here' is not 'Name <email>'."),
-    "rpm-maintainer-missing": ({"hello.spec": SPEC}, spec(maintainer=None),
-                               "format is rpm but the following are missing: maintainer"),
     "rpm-release-hyphen": ({"hello.spec": SPEC}, spec(rpm_release="1-2"),
                            "File '{root}/hello.spec': Invalid RPM release '1-2': use letters, digits and '._+~^' "
                            "only."),
@@ -356,6 +358,35 @@ PROJECT_CASES = {
                                        "File '{root}/setup.py': the version is not one string literal assigned to "
                                        "'version'."),
 }
+
+
+@pytest.mark.parametrize("make", [spec, deb], ids=["rpm", "debian"])
+def test_changelog_entry_without_a_maintainer_asks_for_one(tmp_path, capsys, monkeypatch, make):
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")  # git has no user.name / user.email anywhere
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    files = {"hello.spec": SPEC} if make is spec else DEB_FILES
+    path = "{root}/hello.spec" if make is spec else "{root}/debian/changelog"
+    check(tmp_path, capsys, changelog_entry, files, make(maintainer=None),
+          "No maintainer ('Name <email>') to sign the package changelog of '%s': set the maintainer option (the roles' "
+          "build_maintainer or package_maintainer), or git's user.name and user.email for its repository (git config "
+          "user.email ...)." % path)
+
+
+def test_changelog_entry_signs_with_gits_user_by_default(tmp_path, capsys, monkeypatch):
+    import subprocess
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", "/dev/null")
+    root = tmp_path / "t"
+    make_tree(root, {"hello.spec": SPEC})
+    subprocess.run(["git", "-C", str(root), "init", "-q"], check=True)
+    subprocess.run(["git", "-C", str(root), "config", "user.name", "Rel Ease"], check=True)
+    subprocess.run(["git", "-C", str(root), "config", "user.email", "release@example.net"], check=True)
+    with patch_module_args(spec(path=str(root / "hello.spec"), maintainer=None)):
+        with pytest.raises(SystemExit):
+            changelog_entry.main()
+    result = json.loads(capsys.readouterr().out)
+    assert result["changed"] is True, result
+    assert "* Wed Nov 25 2026 Rel Ease <release@example.net> - 1.1.0-1\n" in (root / "hello.spec").read_text()
 
 
 @pytest.mark.parametrize("name", register("project_version", PROJECT_CASES))
