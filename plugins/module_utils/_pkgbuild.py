@@ -314,8 +314,6 @@ def run_module(module, backend):
         module.fail_json(msg=str(exc))
     opts, release = backend.options(p), backend.release(p, date)
     inputs = dict((k, v) for k, v in p.items() if k not in ("dest", "force"))
-    if not p[backend.maintainer_option]:
-        inputs["git_user"] = _git.user(p["path"])  # the default maintainer: another one is another build
 
     def run():
         result = build(backend, p["path"], p["dest"], release, opts, lint=p["lint"])
@@ -324,6 +322,8 @@ def run_module(module, backend):
     try:
         _changelog.check_release(backend.format, release)
         check_paths(p["path"], p["dest"])
+        if not p[backend.maintainer_option]:  # after the checks: they start no process
+            inputs["git_user"] = _git.user(p["path"])  # the default maintainer: another one is another build
         done = _record.cached_build(p["path"], p["dest"], backend.record, inputs, run, force=p["force"],
                                     check_mode=module.check_mode)
     except (backend.error, _changelog.ChangelogError, _cmd.CommandError, ValueError, OSError) as exc:
