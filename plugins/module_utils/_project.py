@@ -126,8 +126,11 @@ def _backend_error(root, python, exc):
         return "The build backend '%s' of '%s' is not installed for %s: %s." % (backend, root, python, advice)
     said = [line.strip() for line in getattr(getattr(exc, "exception", None), "stderr", "").splitlines()
             if line.strip()]
-    return "The build backend '%s' of '%s' could not prepare metadata: %s" % (
-        backend, root, said[-1] if said else exc)
+    text = "The build backend '%s' of '%s' could not prepare metadata: %s" % (backend, root, said[-1] if said else exc)
+    if "Unknown classifier" in text:
+        text += (" (the build host's backend is older than the project's trove classifiers: remove that classifier "
+                 "from the project's metadata, or build on a host with a newer %s)" % backend.split(".", 1)[0])
+    return text
 
 
 def _hook_runner(cmd, cwd=None, extra_environ=None):

@@ -47,7 +47,7 @@ class Use:
         """A failure of the package itself (a dependency the EL stand-in lacks is not one)."""
         if self.lacking:
             return False
-        return self.install != "ok" or self.removed != "ok" or any(e for _, e in self.imports + self.scripts)
+        return self.install != "ok" or self.removed != "ok" or any(error for _name, error in self.imports + self.scripts)
 
     def summary(self):
         if self.install != "ok":

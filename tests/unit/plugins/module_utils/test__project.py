@@ -184,7 +184,22 @@ def test_a_backend_that_fails_is_quoted(tmp_path):
     with pytest.raises(p.ProjectError) as exc:
         p.metadata(str(tmp_path))
     assert str(exc.value) == ("The build backend 'setuptools.build_meta:__legacy__' of '%s' could not prepare "
-                              "metadata: ValueError: Unknown classifier in field project.classifiers" % tmp_path)
+                              "metadata: ValueError: Unknown classifier in field project.classifiers (the build "
+                              "host's backend is older than the project's trove classifiers: remove that classifier "
+                              "from the project's metadata, or build on a host with a newer setuptools)" % tmp_path)
+
+
+def test_a_classifier_the_hosts_hatchling_does_not_know_says_what_to_change(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[build-system]\nrequires = ["hatchling"]\nbuild-backend = "hatchling.build"\n[project]\nname = "p"\n'
+        'version = "1.0"\nclassifiers = ["Programming Language :: Python :: 9.99"]\n')
+    (tmp_path / "p.py").write_text("")
+    with pytest.raises(p.ProjectError) as exc:
+        p.metadata(str(tmp_path))
+    assert str(exc.value).startswith("The build backend 'hatchling.build' of '%s' could not prepare metadata: " % tmp_path)
+    assert "Unknown classifier" in str(exc.value)
+    assert str(exc.value).endswith("remove that classifier from the project's metadata, or build on a host with a "
+                                   "newer hatchling)")
 
 
 def test_a_backend_debian_does_not_package_says_so(tmp_path):
