@@ -351,10 +351,27 @@ def published(root):
         pass
 
 
-def stop_agent(root):
-    """Stop the gpg-agent that signing started for the repository's GnuPG home: none outlives a change."""
-    if os.path.isdir(gnupg_home(root)):
-        _cmd.run(["gpgconf", "--homedir", gnupg_home(root), "--kill", "gpg-agent"], check=False)
+def stop_agent(root, wait=5.0):
+    """Stop the gpg-agent that signing started for the repository's GnuPG home, and wait (up to ``wait``
+    seconds) until it has exited: none outlives a change."""
+    home = gnupg_home(root)
+    if not os.path.isdir(home):
+        return
+    answer = _cmd.run(["gpg-connect-agent", "--homedir", home, "--no-autostart", "getinfo pid", "/bye"], check=False)
+    found = re.search(r"^D ([0-9]+)", answer.stdout, re.M)
+    _cmd.run(["gpgconf", "--homedir", home, "--kill", "gpg-agent"], check=False)
+    deadline = time.monotonic() + wait
+    while found and _running(int(found.group(1))) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _running(pid):
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as handle:
+            return handle.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def work_dir(root):

@@ -17,6 +17,7 @@ import time
 
 import pytest
 
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_base
 from ansible_collections.pkgops.release.plugins.module_utils import _yum_repo as yum
 
 pytestmark = pytest.mark.skipif(not all(shutil.which(t) for t in ("rpmbuild", "createrepo_c", "dnf", "rpmsign")),
@@ -154,11 +155,79 @@ def test_bad_input_and_a_foreign_key(tmp_path, rpms):
         yum.plan(yum.Config(root=root, signing_key="0123456789ABCDEF"), [rpms["hello2"]])
 
 
+def agents(root):
+    """The gpg-agents running for a GnuPG home under ``root`` (pgrep, independent of the code)."""
+    out = subprocess.run(["pgrep", "-af", "gpg-agent.*%s" % root], capture_output=True, text=True, check=False).stdout
+    return [line for line in out.splitlines() if "pgrep" not in line]
+
+
+@pytest.mark.skipif(not shutil.which("pgrep"), reason="needs pgrep")
+def test_a_failed_first_publish_leaves_no_repository(tmp_path, rpms):
+    """A first publish failing after the lock (gpg refuses to make the key, rpmsign cannot sign with the
+    repository's expired key) leaves no repository; a key home that was there before stays."""
+    from test__repo_publish import params
+
+    from ansible_collections.pkgops.release.plugins.module_utils import _repo_publish as rp
+
+    root = tmp_path / "repo"
+    with pytest.raises(_repo_base.RepoCommandError, match="^Generating the repository's signing key failed"):
+        rp.run(params(type="yum", path=str(root), files=[rpms["hello1"]], key_expiry="2000-01-01"))
+    assert not root.exists(), sorted(os.listdir(root))
+    home = root / "gnupg"
+    home.mkdir(parents=True, mode=0o700)
+    subprocess.run(["gpg", "--batch", "--faked-system-time", "20200101T000000", "--pinentry-mode", "loopback",
+                    "--passphrase", "", "--quick-gen-key", "expired <old@example.com>", "ed25519", "sign", "1d"],
+                   check=True, capture_output=True, env=dict(os.environ, GNUPGHOME=str(home)))
+    with pytest.raises(_repo_base.RepoCommandError, match="^Signing 2 package"):
+        rp.run(params(type="yum", path=str(root), files=[rpms["hello1"], rpms["other"]]))
+    assert os.listdir(root) == ["gnupg"] and agents(root) == []
+    assert len(_repo_base.secret_keys(str(root))) == 1
+    _repo_base.stop_agent(str(root))
+
+
+def test_orphans_are_collected_and_served_files_never(tmp_path, rpms):
+    """Signed packages a killed change left in packages/ (staged, or renamed but never switched to) go on the
+    next change under the lock, whatever it is; the files the served metadata names stay."""
+    root = tmp_path / "repo"
+    cfg = yum.Config(root=str(root))
+    publish(cfg, [rpms["hello1"], rpms["other"]])
+    served = {name: (root / "packages" / name).read_bytes() for name in yum.holdings(str(root))}
+    orphans = ["packages/hello-2.0-1.noarch.rpm", "packages/.incoming-hello-3.0-1.noarch.rpm", "packages/sub/x.rpm"]
+    for rel in orphans:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(rpms["hello2"], root / rel)
+    (root / "generations" / "1-killed" / "repodata").mkdir(parents=True)
+    (root / ".work-killed").mkdir()
+    os.symlink("generations/1-killed", root / ".current.new")
+    publish(cfg, withdraw=("other", "0.1"))
+    assert not [rel for rel in orphans if (root / rel).exists()] and not (root / "packages" / "sub").exists()
+    assert sorted(os.listdir(root)) == [".lock", "current", "generations", "gnupg", "packages"]
+    assert sorted(os.listdir(root / "packages")) == ["hello-1.0-1.noarch.rpm"] == sorted(yum.holdings(str(root)))
+    assert (root / "packages" / "hello-1.0-1.noarch.rpm").read_bytes() == served["hello-1.0-1.noarch.rpm"]
+    out = dnf_makecache(str(root), str(tmp_path / "dnf"))
+    assert out.returncode == 0 and out.stdout.split() == ["hello-1.0"], out.stdout + out.stderr
+
+
+@pytest.mark.skipif(not shutil.which("pgrep"), reason="needs pgrep")
+def test_no_gpg_agent_outlives_a_publish(tmp_path, rpms):
+    root = str(tmp_path / "repo")
+    cfg = yum.Config(root=root)
+    publish(cfg, [rpms["hello1"]])
+    assert agents(root) == []
+    _repo_base.change(root, lambda: yum.plan(cfg, [rpms["hello2"]]), lambda c: yum.apply(cfg, c))
+    assert agents(root) == [], "the repository's gpg-agent was stopped"
+    subprocess.run(["gpg", "--homedir", os.path.join(root, "gnupg"), "--batch", "--list-secret-keys"], check=True,
+                   capture_output=True)
+    assert agents(root) != [], "the probe sees an agent when there is one"
+    _repo_base.stop_agent(root)
+
+
 KILL_SCRIPT = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from ansible_collections.pkgops.release.plugins.module_utils import _yum_repo as yum
 cfg = yum.Config(root=sys.argv[2])
+print("ready", flush=True)
 if sys.argv[3] == "withdraw":
     change = yum.plan(cfg, withdraw=("hello", "2.0-1"))
 else:
@@ -169,6 +238,7 @@ yum.apply(cfg, change)
 
 
 def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path, rpms):
+    """Kills land at random moments of the child's plan and apply (it says "ready" once imported)."""
     import ansible_collections
 
     base = os.path.dirname(os.path.abspath(list(ansible_collections.__path__)[0]))
@@ -179,15 +249,17 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
     script.write_text(KILL_SCRIPT)
 
     def run(*args):
-        return subprocess.Popen([sys.executable, str(script), base, root] + list(args),
+        proc = subprocess.Popen([sys.executable, str(script), base, root] + list(args),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout.readline() == b"ready\n", proc.stderr.read()
+        return proc
 
-    started = time.monotonic()
     proc = run("add", rpms["other"])
+    started = time.monotonic()
     assert proc.wait() == 0, proc.stderr.read()
     duration = time.monotonic() - started
     rng = random.Random(20261125)
-    kills = completed = 0
+    kills = completed = switched = orphans = 0
     for _attempt in range(40):
         before = dict(yum.holdings(root))
         there = "hello-2.0-1.noarch.rpm" in before
@@ -200,14 +272,21 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
         assert proc.returncode in (0, -signal.SIGKILL), proc.stderr.read()
         completed += proc.returncode == 0
         after = yum.holdings(root)
+        switched += after != before
         # the old state exactly, or the complete new one (a kill after the switch, before exit)
         assert after == before or ("hello-2.0-1.noarch.rpm" in after) != there
+        on_disk = set(os.listdir(os.path.join(root, "packages")))
+        assert set(after) <= on_disk, "a file the served metadata names is missing"
+        orphans += len(on_disk - set(after))
         out = dnf_makecache(root, str(tmp_path / "dnf"))
         assert out.returncode == 0, out.stdout + out.stderr
         assert sorted(out.stdout.split()) == sorted("%s-%s" % (e["name"], e["version"]) for e in after.values())
     assert kills >= 20, "only %d of 40 publishes were killed (publish takes %.3fs)" % (kills, duration)
+    assert switched, "no publish switched: the kills never came after the switch"
     publish(cfg, [rpms["hello3"]])
     assert len(os.listdir(os.path.join(root, "generations"))) == 1
     on_disk = sorted(n for n in os.listdir(os.path.join(root, "packages")))
     assert on_disk == sorted(yum.holdings(root)), "no leftovers of the killed changes"
-    print("yum kill test: %d kills, %d completed publishes, publish %.3fs" % (kills, completed, duration))
+    assert not [n for n in os.listdir(root) if n.startswith(".") and n != ".lock"]
+    print("yum kill test: %d kills, %d completed, %d switched, %d orphans seen after kills, publish %.3fs"
+          % (kills, completed, switched, orphans, duration))
