@@ -215,11 +215,11 @@ def apply(root, the_plan):
 
 def _collect(root):
     """Delete what interrupted changes left: files in packages/ the served pages do not link, page trees not
-    served, staging trees and link files."""
+    served, staging trees, link files and ``*.part`` files."""
     _base.collect_orphans(root, "packages", {"packages/%s/%s" % (d.project, d.filename) for d in current(root)})
     keep = served_pages(root)
     for entry in os.listdir(root):
-        if entry.startswith((".simple-", ".staging-")) and entry != keep:
+        if (entry.startswith((".simple-", ".staging-")) or entry.endswith(".part")) and entry != keep:
             _base.remove_tree(os.path.join(root, entry))
 
 

@@ -300,7 +300,10 @@ def applying(root, lockfile=".lock"):
                 yield
             except BaseException:
                 if first:
-                    undo_first(root, lockfile, failed=True)
+                    try:
+                        undo_first(root, lockfile, failed=True)
+                    except OSError:
+                        pass  # the change's own error is the one to report
                 raise
         finally:
             stop_agent(root)
@@ -436,9 +439,10 @@ def write_gc(root, relpaths):
 def collect(root, relpaths, area):
     """Delete files under ROOT/``area`` (and the directories they leave empty)."""
     top = os.path.join(root, area)
+    inside = os.path.realpath(top) + os.sep
     for rel in relpaths:
         path = os.path.join(root, rel)
-        if not os.path.realpath(path).startswith(top + os.sep):
+        if not os.path.realpath(path).startswith(inside):
             continue
         try:
             os.unlink(path)

@@ -322,3 +322,14 @@ def test_publishes_killed_at_random_moments_leave_a_working_index(tmp_path):
     assert sorted(os.listdir(root)) == sorted(["packages", "simple", os.readlink(os.path.join(root, "simple"))])
     print("pypi kill test: %d kills, %d completed, %d switched, %d orphans seen after kills, publish %.3fs"
           % (kills, completed, switched, orphans, duration))
+
+
+def test_withdrawn_and_orphaned_files_go_also_through_a_symlinked_path(tmp_path):
+    (tmp_path / "real").mkdir()
+    os.symlink("real", tmp_path / "link")
+    root = str(tmp_path / "link" / "index")
+    publish(root, [wheel(str(tmp_path), version="1.0.0"), wheel(str(tmp_path), version="1.1.0")])
+    with open(os.path.join(root, "packages", "hello-world", ".incoming-x"), "wb") as handle:
+        handle.write(b"partial")
+    publish(root, withdraw=("hello-world", "1.0.0"))
+    assert on_disk(root) == {"hello-world/Hello_World-1.1.0-py3-none-any.whl"}
