@@ -283,18 +283,21 @@ def test_publishes_killed_at_random_moments_leave_a_working_index(tmp_path):
         assert proc.stdout.readline() == b"ready\n", proc.stderr.read()
         return proc
 
-    proc = run("add", *new)
-    started = time.monotonic()
-    assert proc.wait() == 0, proc.stderr.read()
-    duration = time.monotonic() - started
+    timings = {"add": [], "withdraw": []}  # a withdrawal copies nothing: each kind gets its own window
+    for kind in ("add", "withdraw", "add", "withdraw", "add", "withdraw"):
+        proc = run(kind, *new) if kind == "add" else run(kind)
+        started = time.monotonic()
+        assert proc.wait() == 0, proc.stderr.read()
+        timings[kind].append(time.monotonic() - started)
+    window = {kind: sorted(times)[1] for kind, times in timings.items()}  # the median: one slow run does not set it
     whole = {os.path.basename(p): hashlib.sha256(open(p, "rb").read()).hexdigest() for p in new}
     rng = random.Random(20261206)
     kills = completed = switched = orphans = 0
-    for attempt in range(32):
+    for attempt in range(40):
         before = served_links(root)
         there = set(whole) <= set(before)
         proc = run("withdraw") if there else run("add", *new)
-        time.sleep(rng.uniform(0.0, duration * 1.2))
+        time.sleep(rng.uniform(0.0, window["withdraw" if there else "add"] * 1.2))
         if proc.poll() is None:
             proc.send_signal(signal.SIGKILL)
             kills += 1
@@ -315,13 +318,13 @@ def test_publishes_killed_at_random_moments_leave_a_working_index(tmp_path):
         assert out.returncode == 0, out.stdout + out.stderr
         newest = "2.0.0" if set(whole) <= set(after) else "1.0.0"
         assert os.listdir(got) == ["Hello_World-%s-py3-none-any.whl" % newest], out.stdout
-    assert kills >= 20, "only %d of 32 publishes were killed (publish takes %.3fs)" % (kills, duration)
+    assert kills >= 20, "only %d of 40 changes were killed (windows %s)" % (kills, window)
     assert switched, "no publish switched: the kills never came after the switch"
     publish(root, [wheel(str(src), version="3.0.0")])
     assert {os.path.basename(p) for p in on_disk(root)} == set(served_links(root)), "no leftovers of the kills"
     assert sorted(os.listdir(root)) == sorted(["packages", "simple", os.readlink(os.path.join(root, "simple"))])
-    print("pypi kill test: %d kills, %d completed, %d switched, %d orphans seen after kills, publish %.3fs"
-          % (kills, completed, switched, orphans, duration))
+    print("pypi kill test: %d kills, %d completed, %d switched, %d orphans seen after kills, windows %s"
+          % (kills, completed, switched, orphans, window))
 
 
 def test_withdrawn_and_orphaned_files_go_also_through_a_symlinked_path(tmp_path):
