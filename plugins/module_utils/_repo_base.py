@@ -208,7 +208,7 @@ def read_text(path):
         return None
 
 
-_held: t.Dict[str, t.List[int]] = {}  # repository roots whose lock this process holds -> [depth, created ROOT]
+_held: t.Dict[str, t.List[int]] = {}  # repository roots whose lock this process holds -> [depth, created ROOT, fd]
 
 
 def _lock(root, lockfile):
@@ -252,7 +252,7 @@ def locked(root, lockfile=".lock"):
     created = not os.path.isdir(root)
     fd = _lock(root, lockfile)
     try:
-        _held[key] = [1, int(created)]
+        _held[key] = [1, int(created), fd]
         try:
             yield
         finally:
@@ -274,9 +274,42 @@ def change(root, make_plan, carry_out, check_mode=False, lockfile=".lock"):
         try:
             recover(root, lockfile)
             the_plan = make_plan()
-            return the_plan, (carry_out(the_plan) if the_plan.changed else None)
-        finally:
-            stop_agent(root)  # under the lock: the agent is this change's, no other change is signing
+            applied = carry_out(the_plan) if the_plan.changed else None
+        except BaseException:
+            _settle(root, lockfile, failed=True)
+            raise
+        _settle(root, lockfile)
+        return the_plan, applied
+
+
+def _settle(root, lockfile, failed=False):
+    """The end of a change, under the lock: the repository's gpg-agent stopped (the agent is this change's, no
+    other change is signing); when nothing is served (a failed first publish, or one with nothing to do) no lock
+    file either, nor ROOT when the change made it and it is empty."""
+    try:
+        if not ours(root, lockfile):
+            return  # a failed first publish removed it all (and stopped the agent)
+        stop_agent(root)
+        if served(root):
+            return
+        if lockfile:
+            os.unlink(os.path.join(root, lockfile))
+        if _held[os.path.realpath(root)][1] and not os.listdir(root):
+            os.rmdir(root)
+    except OSError:
+        if not failed:
+            raise  # else the change's own error is the one to report
+
+
+def ours(root, lockfile=".lock"):
+    """Whether this process holds the lock of what is at ROOT now (not of a lock file a failed first publish
+    removed, which another change may have made again since)."""
+    held = _held.get(os.path.realpath(root))
+    try:
+        mine, there = os.fstat(held[2]), os.stat(os.path.join(root, lockfile) if lockfile else root)
+    except (OSError, TypeError):
+        return False
+    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
 
 
 def served(root):
@@ -306,7 +339,8 @@ def applying(root, lockfile=".lock"):
                         pass  # the change's own error is the one to report
                 raise
         finally:
-            stop_agent(root)
+            if ours(root, lockfile):
+                stop_agent(root)
 
 
 def _write(path, text):
@@ -487,5 +521,5 @@ def finish_gc(root, known, area):
 
 __all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key",
                         "generate_key", "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
-                        "stop_agent", "work_dir", "change", "served", "applying", "recover", "undo_first", "published", "ensure_planned_from",
+                        "stop_agent", "work_dir", "change", "ours", "served", "applying", "recover", "undo_first", "published", "ensure_planned_from",
                         "new_generation", "clean_stale", "switch", "write_gc", "collect", "orphans", "collect_orphans", "finish_gc"]

@@ -234,6 +234,9 @@ def test_a_failed_first_publish_leaves_no_repository(tmp_path, debs):
     with pytest.raises(_repo_base.RepoCommandError, match="^Adding '%s' to bookworm failed" % foreign):
         rp.run(publish_params(root, [foreign]))
     assert not root.exists(), sorted(os.listdir(root))
+    with pytest.raises(apt.AptRepoError, match="^Codename 'sid' is not one of"):  # refused by the plan, under the lock
+        rp.run(publish_params(root, [debs["hello1"]], codename="sid"))
+    assert not root.exists(), sorted(os.listdir(root))
     root.mkdir()  # a directory that was there stays, empty
     with pytest.raises(_repo_base.RepoCommandError, match="^Generating the repository's signing key failed"):
         rp.run(publish_params(root, [debs["hello1"]], key_expiry="2000-01-01"))  # a date gpg refuses

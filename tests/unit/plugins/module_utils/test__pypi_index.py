@@ -205,6 +205,10 @@ def test_a_failed_first_publish_leaves_no_index(tmp_path):
     with pytest.raises(idx.PypiIndexError, match="not a readable distribution"):
         _repo_base.change(root, lambda: idx.plan(root, files), vanish_then_apply, lockfile=idx.LOCKFILE)
     assert os.listdir(root) == ["README"]
+    nothing = str(tmp_path / "nothing")  # a change with nothing to do leaves no index either
+    the_plan, _applied = _repo_base.change(nothing, lambda: idx.plan(nothing, withdraw=("hello-world", "1.0")),
+                                           lambda p: idx.apply(nothing, p), lockfile=idx.LOCKFILE)
+    assert not the_plan.changed and not os.path.exists(nothing)
     publish(root, [wheel(str(src))])
     assert sorted(os.listdir(root))[1:] == ["README", "packages", "simple"]
 
