@@ -161,28 +161,67 @@ def agents(root):
     return [line for line in out.splitlines() if "pgrep" not in line]
 
 
+INTERRUPTED = """
+import sys
+sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[2])
+from test__repo_publish import params
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_publish as rp
+print("ready", flush=True)
+rp.run(params(type="yum", path=sys.argv[3], files=sys.argv[4:]))
+"""
+
+
 @pytest.mark.skipif(not shutil.which("pgrep"), reason="needs pgrep")
 def test_a_failed_first_publish_leaves_no_repository(tmp_path, rpms):
-    """A first publish failing after the lock (gpg refuses to make the key, rpmsign cannot sign with the
-    repository's expired key) leaves no repository; a key home that was there before stays."""
+    """A first publish interrupted (SIGINT, as Ctrl-C) at moments of its apply, or failing to sign with the
+    repository's key, leaves no repository; a key home that was there before stays."""
+    import ansible_collections
     from test__repo_publish import params
 
     from ansible_collections.pkgops.release.plugins.module_utils import _repo_publish as rp
 
+    base = os.path.dirname(os.path.abspath(list(ansible_collections.__path__)[0]))
+    script = tmp_path / "publish.py"
+    script.write_text(INTERRUPTED)
+
+    def start(root):
+        proc = subprocess.Popen([sys.executable, str(script), base, os.path.dirname(os.path.abspath(__file__)), str(root),
+                                 rpms["hello1"], rpms["other"]], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout.readline() == b"ready\n", proc.stderr.read()
+        return proc
+
+    began = time.monotonic()
+    assert start(tmp_path / "measure").wait() == 0
+    duration = time.monotonic() - began
+    interrupted = 0
+    for number, fraction in enumerate((0.2, 0.35, 0.5, 0.65, 0.8)):
+        root = tmp_path / ("repo%d" % number)
+        proc = start(root)
+        time.sleep(duration * fraction)
+        proc.send_signal(signal.SIGINT)
+        if proc.wait() != 0:
+            assert b"KeyboardInterrupt" in proc.stderr.read()
+        # no repository, or (interrupted after its switch, or not at all) the complete one
+        if root.exists():
+            assert sorted(yum.holdings(str(root))) == ["hello-1.0-1.noarch.rpm", "other-0.1-1.noarch.rpm"]
+            assert sorted(os.listdir(root)) == [".lock", "current", "generations", "gnupg", "packages"]
+        else:
+            interrupted += 1
+        assert agents(root) == []
+    assert interrupted, "no publish was interrupted before its switch"
     root = tmp_path / "repo"
-    with pytest.raises(_repo_base.RepoCommandError, match="^Generating the repository's signing key failed"):
-        rp.run(params(type="yum", path=str(root), files=[rpms["hello1"]], key_expiry="2000-01-01"))
-    assert not root.exists(), sorted(os.listdir(root))
     home = root / "gnupg"
     home.mkdir(parents=True, mode=0o700)
-    subprocess.run(["gpg", "--batch", "--faked-system-time", "20200101T000000", "--pinentry-mode", "loopback",
-                    "--passphrase", "", "--quick-gen-key", "expired <old@example.com>", "ed25519", "sign", "1d"],
+    subprocess.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "secret", "--quick-gen-key",
+                    "own <own@example.com>", "ed25519", "sign", "never"],
                    check=True, capture_output=True, env=dict(os.environ, GNUPGHOME=str(home)))
-    with pytest.raises(_repo_base.RepoCommandError, match="^Signing 2 package"):
+    with pytest.raises(_repo_base.RepoCommandError, match="^Signing 2 package"):  # a passphrase: not in a task
         rp.run(params(type="yum", path=str(root), files=[rpms["hello1"], rpms["other"]]))
     assert os.listdir(root) == ["gnupg"] and agents(root) == []
     assert len(_repo_base.secret_keys(str(root))) == 1
     _repo_base.stop_agent(str(root))
+    print("yum first publish: %d of 5 interrupted before the switch, none left anything" % interrupted)
 
 
 def test_orphans_are_collected_and_served_files_never(tmp_path, rpms):
