@@ -339,7 +339,9 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
     duration = sorted(timings)[1]  # the median of three: one slow run on a busy machine does not set the window
     rng = random.Random(20261125)
     kills = completed = switched = orphans = 0
-    for _attempt in range(40):
+    attempts = 0
+    while attempts < 30 or (kills < 24 and attempts < 60):  # a busy machine runs some faster than the window
+        attempts += 1
         before = apt.digest_of_tree(str(root))
         # every attempt is a real change: add hello 2.0-1 when it is not there, else withdraw it
         there = any(r[3] == "2.0-1" for r in apt.packages(str(root), "bookworm"))
@@ -365,7 +367,7 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
         orphans += len(pool - named)
         apt_update(root, "bookworm")
         apt_update(root, "bookworm-testing")
-    assert kills >= 20, "only %d of 40 publishes were killed (publish takes %.3fs)" % (kills, duration)
+    assert kills >= 20, "only %d of %d publishes were killed (publish takes %.3fs)" % (kills, attempts, duration)
     assert switched, "no publish switched: the kills never came after the switch"
     # the repository still takes changes after all that, and cleans up the killed attempts
     publish(cfg, [debs["hello2"]] if not any(r[3] == "2.0-1" for r in apt.packages(str(root), "bookworm"))
@@ -377,8 +379,8 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
     assert pool == named
     assert not [n for n in os.listdir(root) if n.startswith(".") and n != ".lock"]
     apt_update(root, "bookworm")
-    print("apt kill test: %d kills, %d completed, %d switched, %d orphans seen after kills, publish %.3fs"
-          % (kills, completed, switched, orphans, duration))
+    print("apt kill test: %d attempts, %d kills, %d completed, %d switched, %d orphans seen after kills, publish %.3fs"
+          % (attempts, kills, completed, switched, orphans, duration))
 
 
 def test_orphans_are_collected_and_served_files_never(tmp_path, debs):

@@ -297,7 +297,9 @@ def test_publishes_killed_at_random_moments_leave_a_working_index(tmp_path):
     whole = {os.path.basename(p): hashlib.sha256(open(p, "rb").read()).hexdigest() for p in new}
     rng = random.Random(20261206)
     kills = completed = switched = orphans = 0
-    for attempt in range(40):
+    attempt = 0
+    while attempt < 30 or (kills < 24 and attempt < 60):  # a busy machine runs some faster than the window
+        attempt += 1
         before = served_links(root)
         there = set(whole) <= set(before)
         proc = run("withdraw") if there else run("add", *new)
@@ -322,13 +324,13 @@ def test_publishes_killed_at_random_moments_leave_a_working_index(tmp_path):
         assert out.returncode == 0, out.stdout + out.stderr
         newest = "2.0.0" if set(whole) <= set(after) else "1.0.0"
         assert os.listdir(got) == ["Hello_World-%s-py3-none-any.whl" % newest], out.stdout
-    assert kills >= 20, "only %d of 40 changes were killed (windows %s)" % (kills, window)
+    assert kills >= 20, "only %d of %d changes were killed (windows %s)" % (kills, attempt, window)
     assert switched, "no publish switched: the kills never came after the switch"
     publish(root, [wheel(str(src), version="3.0.0")])
     assert {os.path.basename(p) for p in on_disk(root)} == set(served_links(root)), "no leftovers of the kills"
     assert sorted(os.listdir(root)) == sorted(["packages", "simple", os.readlink(os.path.join(root, "simple"))])
-    print("pypi kill test: %d kills, %d completed, %d switched, %d orphans seen after kills, windows %s"
-          % (kills, completed, switched, orphans, window))
+    print("pypi kill test: %d attempts, %d kills, %d completed, %d switched, %d orphans seen after kills, windows %s"
+          % (attempt, kills, completed, switched, orphans, window))
 
 
 def test_withdrawn_and_orphaned_files_go_also_through_a_symlinked_path(tmp_path):
