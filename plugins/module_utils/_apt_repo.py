@@ -22,7 +22,9 @@ the signatures are verified with the exported public key, and only then does one
 the ``current`` symlink publish it. Files the new generation no longer references are listed in
 ``.gc`` before the switch and deleted after it. A change killed at any moment leaves ``current``
 on the old, complete, signed generation; the next change removes the unfinished generation,
-pool files only it had added, and finishes a pending ``.gc``.
+every pool file that neither the served indices nor the served database name (what killed
+changes added), and finishes a pending ``.gc``. A first publish that fails leaves no repository
+(``_repo_base.applying``).
 """
 
 from __future__ import annotations
@@ -368,12 +370,24 @@ def verify(gen, cfg, fpr):
                                "Release.gpg of suite %s" % suite.codename)
 
 
+def _collect_orphans(root, old, gen):
+    """Delete the pool files neither the served indices nor the served database name (left by killed changes)
+    and a pending ``.gc``; under the lock, before the change."""
+    known = _known(gen, root) if old else set()
+    if old:
+        _base.finish_gc(root, known, "pool")
+    dists = os.path.join(old, "public", "dists") if old else ""
+    named = known | {r.filekey for codename in (sorted(os.listdir(dists)) if old else []) for r in _index_rows(old, codename)}
+    _base.collect_orphans(root, "pool", named)
+
+
 def apply(cfg, change):
     """Carry out a Plan made from the served state (under the lock, see ``_repo_base.change``).
 
     The served state switches in one rename at the end; a plan made from another state is refused.
+    A first publish that fails leaves no repository (``_repo_base.applying``).
     """
-    with _base.locked(cfg.root):
+    with _base.applying(cfg.root):
         old = current(cfg.root)
         _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)
@@ -384,11 +398,7 @@ def apply(cfg, change):
         gen = _new_generation(cfg.root, old)
         with open(os.path.join(gen, "conf", "distributions"), "w", encoding="utf-8") as handle:
             handle.write(distributions(cfg, fpr))
-        known = _known(gen, cfg.root) if old else set()
-        if old:
-            _base.finish_gc(cfg.root, known, "pool")
-        # pool files of an upload that the database does not know were left by a killed change
-        _base.collect(cfg.root, [k for up in change.add for k in up.filekeys if k not in known], "pool")
+        _collect_orphans(cfg.root, old, gen)
         args = ["--export=never"]
         for up in change.add:
             _reprepro(gen, cfg.root, *(args + ["--component", change.component, "include" + up.kind,

@@ -14,9 +14,13 @@ Layout under the index root (serve the root; nothing else is in it)::
 A publish first copies new files into packages/, then writes a complete new page tree and
 switches the ``simple`` symlink to it with one rename, then deletes what is withdrawn. A
 reader therefore sees the old index or the new one, never a page that links to a missing
-file. The pages are derived from the files themselves (name, version and Requires-Python
-from each distribution's metadata, sha256 from its bytes): there is no second record to
-drift. A file name already published with other bytes is refused.
+file. The served pages are the index's one record: a plan reads what they link (file, project,
+sha256 and Requires-Python; the version from the file name), and the new pages are derived
+from the files themselves (name, version and Requires-Python from each distribution's
+metadata, sha256 from its bytes). A file in packages/ the served pages do not link was left by
+an interrupted change (copied in before its switch, or withdrawn after it): the next change
+deletes it, with the scratch trees of interrupted changes. A file name already published with
+other bytes is refused.
 
 Every change reads the index, plans and applies under the index's one lock (``_repo_base.change``): an
 flock of the root directory itself (the root holds nothing but what is served), released when
@@ -31,6 +35,7 @@ import email.parser
 import hashlib
 import html
 import os
+import re
 import shutil
 import tarfile
 import tempfile
@@ -107,15 +112,29 @@ def read_dist(path):
     return Dist(name, str(project), str(version), sha256_of(path), meta.get("Requires-Python"))
 
 
+LINK = re.compile(r'<a href="\.\./\.\./packages/([^/"]+)/([^/"#]+)#sha256=([0-9a-f]{64})"'
+                  r'(?: data-requires-python="([^"]*)")?>')
+
+
+def _version_of(filename):
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+    return str((parse_wheel_filename(filename) if filename.endswith(".whl") else parse_sdist_filename(filename))[1])
+
+
 def current(root):
-    """The distributions the index at ``root`` holds now."""
-    base = os.path.join(root, "packages")
+    """The distributions the index at ``root`` serves: what its served pages link."""
+    link = served_pages(root)
+    pages = os.path.join(root, link) if link else ""
     out = []
-    if os.path.isdir(base):
-        for project in sorted(os.listdir(base)):
-            for name in sorted(os.listdir(os.path.join(base, project))):
-                if not name.startswith("."):
-                    out.append(read_dist(os.path.join(base, project, name)))
+    if pages and os.path.isdir(pages):
+        for project in sorted(os.listdir(pages)):
+            text = _base.read_text(os.path.join(pages, project, "index.html")) if os.path.isdir(
+                os.path.join(pages, project)) else None
+            for found in LINK.finditer(text or ""):
+                name, filename, digest, requires = found.groups()
+                out.append(Dist(filename, name, _version_of(filename), digest,
+                                html.unescape(requires) if requires is not None else None))
     return out
 
 
@@ -180,13 +199,28 @@ def render(dists):
 
 
 def apply(root, the_plan):
-    """Carry out a plan made from the served pages: copy, switch the page tree in one rename, then delete."""
-    with _base.locked(root, LOCKFILE):
+    """Carry out a plan made from the served pages: copy, switch the page tree in one rename, then delete.
+
+    Under the lock, first the files no served page links and the scratch trees of interrupted changes go; a first
+    publish that fails leaves no index (``_repo_base.applying``).
+    """
+    with _base.applying(root, LOCKFILE):
         if served_pages(root) != the_plan.base:
             raise PypiIndexError("The index '%s' changed after this change was planned (another change was "
                                  "published meanwhile): nothing was applied; plan it again under the index's lock."
                                  % root)
+        _collect(root)
         _copy_and_switch(root, the_plan)
+
+
+def _collect(root):
+    """Delete what interrupted changes left: files in packages/ the served pages do not link, page trees not
+    served, staging trees, link files and ``*.part`` files."""
+    _base.collect_orphans(root, "packages", {"packages/%s/%s" % (d.project, d.filename) for d in current(root)})
+    keep = served_pages(root)
+    for entry in os.listdir(root):
+        if (entry.startswith((".simple-", ".staging-")) or entry.endswith(".part")) and entry != keep:
+            _base.remove_tree(os.path.join(root, entry))
 
 
 def _copy_and_switch(root, the_plan):
@@ -219,8 +253,9 @@ def _copy_and_switch(root, the_plan):
             os.unlink(tmp_link)
         os.symlink(os.path.basename(tree), tmp_link)
         os.replace(tmp_link, link)  # the one step readers can observe
+    _base.published(root)
     for dist in the_plan.remove:
-        os.unlink(os.path.join(root, "packages", dist.project, dist.filename))
+        _base.collect(root, ["packages/%s/%s" % (dist.project, dist.filename)], "packages")
     for entry in os.listdir(root):  # page trees no longer linked
         if entry.startswith(".simple-") and entry != os.path.basename(tree):
-            shutil.rmtree(os.path.join(root, entry), ignore_errors=True)
+            _base.remove_tree(os.path.join(root, entry))

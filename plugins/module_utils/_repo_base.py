@@ -31,6 +31,7 @@ import calendar
 import contextlib
 import dataclasses
 import fcntl
+import json
 import os
 import re
 import tempfile
@@ -317,6 +318,10 @@ def verify_signature(keyring, files, fpr, cwd, what):
 
 # --- generations ------------------------------------------------------------------------------------
 
+MARKER = ".unpublished"  # ROOT/.unpublished: a first publish under way (what ROOT held before it, as JSON)
+SERVED = ("current", "simple")  # the link that serves a repository (apt and yum) or a static index (pypi)
+
+
 def current(root):
     """The served generation's directory, or None."""
     link = os.path.join(root, "current")
@@ -331,7 +336,30 @@ def read_text(path):
         return None
 
 
-_held: t.Dict[str, int] = {}  # repository roots whose lock this process holds -> depth
+_held: t.Dict[str, t.List[int]] = {}  # repository roots whose lock this process holds -> [depth, created ROOT, fd]
+
+
+def _lock(root, lockfile):
+    """An fd holding the exclusive flock of ROOT/``lockfile`` (or of ROOT), opened again when the file it locked
+    was removed meanwhile (a first publish that failed removes its lock file, and ROOT when it made it)."""
+    path = os.path.join(root, lockfile) if lockfile else root
+    while True:
+        os.makedirs(root, exist_ok=True)
+        if lockfile:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
+        else:
+            fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            held, there = os.fstat(fd), os.stat(path)
+            if (held.st_dev, held.st_ino) == (there.st_dev, there.st_ino):
+                return fd
+        except FileNotFoundError:
+            pass
+        except BaseException:
+            os.close(fd)
+            raise
+        os.close(fd)
 
 
 @contextlib.contextmanager
@@ -341,22 +369,18 @@ def locked(root, lockfile=".lock"):
     An exclusive flock: the kernel releases it when the process ends, also when it is killed.
     Re-entrant within a process, so ``apply`` (which takes it) runs inside a change planned under it.
     """
-    os.makedirs(root, exist_ok=True)
     key = os.path.realpath(root)
     if key in _held:
-        _held[key] += 1
+        _held[key][0] += 1
         try:
             yield
         finally:
-            _held[key] -= 1
+            _held[key][0] -= 1
         return
-    if lockfile:
-        fd = os.open(os.path.join(root, lockfile), os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_CLOEXEC, 0o644)
-    else:
-        fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    created = not os.path.isdir(root)
+    fd = _lock(root, lockfile)
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        _held[key] = 1
+        _held[key] = [1, int(created), fd]
         try:
             yield
         finally:
@@ -370,21 +394,149 @@ def change(root, make_plan, carry_out, check_mode=False, lockfile=".lock"):
 
     The plan applied is the one made under the lock, so a change cannot apply a plan made before
     another change switched the repository. Check mode plans without the lock: it writes nothing.
+    What a killed first publish left is removed before planning (``recover``).
     """
     if check_mode:
         return make_plan(), None
     with locked(root, lockfile):
         try:
+            recover(root, lockfile)
             the_plan = make_plan()
-            return the_plan, (carry_out(the_plan) if the_plan.changed else None)
+            applied = carry_out(the_plan) if the_plan.changed else None
+        except BaseException:
+            _settle(root, lockfile, failed=True)
+            raise
+        _settle(root, lockfile)
+        return the_plan, applied
+
+
+def _settle(root, lockfile, failed=False):
+    """The end of a change, under the lock: the repository's gpg-agent stopped (the agent is this change's, no
+    other change is signing); when nothing is served (a failed first publish, or one with nothing to do) no lock
+    file either, nor ROOT when the change made it and it is empty."""
+    try:
+        if not ours(root, lockfile):
+            return  # a failed first publish removed it all (and stopped the agent)
+        stop_agent(root)
+        if served(root):
+            return
+        if lockfile:
+            os.unlink(os.path.join(root, lockfile))
+        if _held[os.path.realpath(root)][1] and not os.listdir(root):
+            os.rmdir(root)
+    except OSError:
+        if not failed:
+            raise  # else the change's own error is the one to report
+
+
+def ours(root, lockfile=".lock"):
+    """Whether this process holds the lock of what is at ROOT now (not of a lock file a failed first publish
+    removed, which another change may have made again since)."""
+    held = _held.get(os.path.realpath(root))
+    try:
+        mine, there = os.fstat(held[2]), os.stat(os.path.join(root, lockfile) if lockfile else root)
+    except (OSError, TypeError):
+        return False
+    return (mine.st_dev, mine.st_ino) == (there.st_dev, there.st_ino)
+
+
+def served(root):
+    """Whether the repository (or static index) at ROOT serves anything yet."""
+    return any(os.path.lexists(os.path.join(root, name)) for name in SERVED)
+
+
+@contextlib.contextmanager
+def applying(root, lockfile=".lock"):
+    """An apply under the repository's lock: no gpg-agent outlives it, and a first publish (nothing served yet)
+    that fails leaves no repository - what it made is removed, the lock file too, and ROOT when the change made
+    it. A first publish killed leaves ``MARKER``, and the next change removes what it made (``recover``)."""
+    with locked(root, lockfile):
+        first = not served(root)
+        try:
+            if first and not os.path.lexists(os.path.join(root, MARKER)):
+                before = sorted(set(os.listdir(root)) - {lockfile})
+                _write(os.path.join(root, MARKER), json.dumps(
+                    {"entries": before, "created": bool(_held[os.path.realpath(root)][1])}) + "\n")
+            try:
+                yield
+            except BaseException:
+                if first:
+                    try:
+                        undo_first(root, lockfile, failed=True)
+                    except OSError:
+                        pass  # the change's own error is the one to report
+                raise
         finally:
-            stop_agent(root)  # under the lock: the agent is this change's, no other change is signing
+            if ours(root, lockfile):
+                stop_agent(root)
 
 
-def stop_agent(root):
-    """Stop the gpg-agent that signing started for the repository's GnuPG home: none outlives a change."""
-    if os.path.isdir(gnupg_home(root)):
-        _cmd.run(["gpgconf", "--homedir", gnupg_home(root), "--kill", "gpg-agent"], check=False)
+def _write(path, text):
+    with open(path + ".part", "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(path + ".part", path)
+
+
+def undo_first(root, lockfile=".lock", failed=False):
+    """Remove what an unfinished first publish made (ROOT back to what ``MARKER`` lists), never the lock file of
+    the change that holds it; when ``failed`` (the change that failed, about to release the lock) the lock file
+    as well, and ROOT when that publish made it."""
+    text = read_text(os.path.join(root, MARKER))
+    if text is None:
+        return
+    before = json.loads(text)
+    stop_agent(root)  # before its home goes
+    for name in os.listdir(root):
+        if name not in before["entries"] and name not in (lockfile, MARKER):
+            remove_tree(os.path.join(root, name))
+    os.unlink(os.path.join(root, MARKER))
+    if failed:
+        if lockfile:
+            os.unlink(os.path.join(root, lockfile))
+        if before["created"] and not os.listdir(root):
+            os.rmdir(root)
+
+
+def recover(root, lockfile=".lock"):
+    """Under the lock, before planning: what a killed first publish made is removed (nothing serves it); the
+    marker of one killed after its switch is dropped."""
+    if not os.path.lexists(os.path.join(root, MARKER)):
+        return
+    if served(root):
+        published(root)
+    else:
+        undo_first(root, lockfile)
+
+
+def published(root):
+    """The first publish switched: the repository exists."""
+    try:
+        os.unlink(os.path.join(root, MARKER))
+    except FileNotFoundError:
+        pass
+
+
+def stop_agent(root, wait=5.0):
+    """Stop the gpg-agent that signing started for the repository's GnuPG home, and wait (up to ``wait``
+    seconds) until it has exited: none outlives a change."""
+    home = gnupg_home(root)
+    if not os.path.isdir(home):
+        return
+    answer = _cmd.run(["gpg-connect-agent", "--homedir", home, "--no-autostart", "getinfo pid", "/bye"], check=False)
+    found = re.search(r"^D ([0-9]+)", answer.stdout, re.M)
+    _cmd.run(["gpgconf", "--homedir", home, "--kill", "gpg-agent"], check=False)
+    deadline = time.monotonic() + wait
+    while found and _running(int(found.group(1))) and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _running(pid):
+    """Whether process ``pid`` runs (a zombie does not)."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8") as handle:
+            return handle.read().rpartition(")")[2].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def work_dir(root):
@@ -417,16 +569,17 @@ def remove_tree(path):
 
 
 def clean_stale(root, keep):
-    """Remove generations other than ``keep`` (left by killed changes)."""
+    """Remove generations other than ``keep`` and the scratch files (``*.part``, ``.current.new``) of killed
+    changes (under the lock, no change is under way)."""
     gens = os.path.join(root, "generations")
     if os.path.isdir(gens):
         for name in os.listdir(gens):
             path = os.path.join(gens, name)
             if os.path.realpath(path) != keep:
                 remove_tree(path)
-    stale = os.path.join(root, ".current.new")
-    if os.path.lexists(stale):
-        os.unlink(stale)
+    for name in os.listdir(root):
+        if name == ".current.new" or name.endswith(".part"):
+            os.unlink(os.path.join(root, name))
 
 
 def switch(root, gen):
@@ -436,22 +589,22 @@ def switch(root, gen):
         os.unlink(link)
     os.symlink(os.path.relpath(gen, root), link)
     os.replace(link, os.path.join(root, "current"))
+    published(root)
 
 
 def write_gc(root, relpaths):
     """Record the files the next switch stops referencing (deleted after it)."""
     if relpaths:
-        with open(os.path.join(root, ".gc.part"), "w", encoding="utf-8") as handle:
-            handle.write("\n".join(relpaths) + "\n")
-        os.replace(os.path.join(root, ".gc.part"), os.path.join(root, ".gc"))
+        _write(os.path.join(root, ".gc"), "\n".join(relpaths) + "\n")
 
 
 def collect(root, relpaths, area):
     """Delete files under ROOT/``area`` (and the directories they leave empty)."""
     top = os.path.join(root, area)
+    inside = os.path.realpath(top) + os.sep
     for rel in relpaths:
         path = os.path.join(root, rel)
-        if not os.path.realpath(path).startswith(top + os.sep):
+        if not os.path.realpath(path).startswith(inside):
             continue
         try:
             os.unlink(path)
@@ -466,6 +619,24 @@ def collect(root, relpaths, area):
             folder = os.path.dirname(folder)
 
 
+def orphans(root, area, named):
+    """The files under ROOT/``area`` (paths relative to ROOT) that ``named`` (the relative paths the served
+    indices name) does not have: left by killed changes, never served."""
+    top = os.path.join(root, area)
+    found = []
+    for dirpath, _dirs, files in os.walk(top):
+        found += [os.path.relpath(os.path.join(dirpath, name), root) for name in files]
+    return sorted(rel for rel in found if rel not in named)
+
+
+def collect_orphans(root, area, named):
+    """Under the lock, before a change: delete the files under ROOT/``area`` no served index names (no change
+    is under way to own them) and the directories they leave empty; the paths deleted."""
+    gone = orphans(root, area, set(named))
+    collect(root, gone, area)
+    return gone
+
+
 def finish_gc(root, known, area):
     """Delete what a switched change left in .gc, unless ``known`` (the served state's files) has it again."""
     path = os.path.join(root, ".gc")
@@ -478,5 +649,5 @@ def finish_gc(root, known, area):
 
 __all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key",
                         "generate_key", "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
-                        "stop_agent", "work_dir", "change", "ensure_planned_from",
-                        "new_generation", "clean_stale", "switch", "write_gc", "collect", "finish_gc"]
+                        "stop_agent", "work_dir", "change", "ours", "served", "applying", "recover", "undo_first", "published", "ensure_planned_from",
+                        "new_generation", "clean_stale", "switch", "write_gc", "collect", "orphans", "collect_orphans", "finish_gc"]

@@ -174,8 +174,9 @@ def apply(cfg, change):
     """Carry out a Plan made from the served state (under the lock, see ``_repo_base.change``).
 
     The served state switches in one rename at the end; a plan made from another state is refused.
+    A first publish that fails leaves no repository (``_repo_base.applying``).
     """
-    with _base.locked(cfg.root), _base.work_dir(cfg.root) as work:
+    with _base.applying(cfg.root), _base.work_dir(cfg.root) as work:
         old = _base.current(cfg.root)
         _base.ensure_planned_from(cfg.root, change.base, old)
         _base.clean_stale(cfg.root, old)
@@ -187,8 +188,7 @@ def apply(cfg, change):
         os.makedirs(packages, exist_ok=True)
         # files the served generation does not hold were left by killed changes (staged, or
         # signed but never switched to, or retired but not yet deleted): nothing serves them
-        now = state(old)
-        _base.collect(cfg.root, ["packages/" + n for n in os.listdir(packages) if n not in now["files"]], "packages")
+        _base.collect_orphans(cfg.root, "packages", {"packages/" + n for n in state(old)["files"]})
         gen = _base.new_generation(cfg.root)
         os.symlink(os.path.relpath(packages, gen), os.path.join(gen, "packages"))
         keyfile = os.path.join(gen, cfg.key_name)

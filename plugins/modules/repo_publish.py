@@ -52,6 +52,21 @@ description:
     repository's one lock (an exclusive C(flock) of O(path)C(/.lock), or of the directory O(path) itself for
     O(type=pypi), released when the process ends, also when it is killed), so concurrent publishes into one
     repository run one after the other and each lands. Check mode plans without the lock; it writes nothing.
+notes:
+  - For O(type=pypi), O(type=apt) and O(type=yum), a first publish (nothing served yet in O(path)) that fails leaves
+    no repository - a package the repository tool refuses, a key gpg cannot make or sign with, any error after the
+    lock is taken. What the change made (the signing key it generated, its generation, the pool, the lock file, and
+    O(path) itself when the task made it) is removed before the error is reported; what O(path) held before (for
+    example a GnuPG home with the repository's own key) stays. A first publish that is killed serves nothing, and
+    the next change removes what it made before planning.
+  - Files in the shared areas that no served index names (C(pool/) for O(type=apt), C(packages/) for O(type=yum)
+    and O(type=pypi)) - left by a change killed between copying a file in and switching - and the scratch
+    directories and unfinished generations of killed changes are deleted by the next change, under the lock. A
+    file the served index names is never deleted.
+  - For O(type=pypi) the served pages are the index's record - a file in C(packages/) they do not link is never
+    taken for published (publishing it again adds it) nor served again by a later change (a version withdrawn by a
+    change killed before it deleted the file stays withdrawn).
+  - No gpg-agent started for the repository's GnuPG home outlives the task.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.CHECK_ONLY

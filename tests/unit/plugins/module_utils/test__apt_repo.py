@@ -19,6 +19,7 @@ import time
 import pytest
 
 from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo as apt
+from ansible_collections.pkgops.release.plugins.module_utils import _repo_base
 
 pytestmark = pytest.mark.skipif(not shutil.which("reprepro") or not shutil.which("apt-get"),
                                 reason="needs reprepro and apt-get (scripts/setup.sh installs them)")
@@ -26,25 +27,25 @@ pytestmark = pytest.mark.skipif(not shutil.which("reprepro") or not shutil.which
 EPOCH = "1795564800"
 
 
-def make_deb(folder, name="hello", version="1.0-1", payload=b"hello\n"):
+def make_deb(folder, name="hello", version="1.0-1", payload=b"hello\n", arch="all"):
     """A real (tiny) .deb built by dpkg-deb, reproducible for the same inputs."""
-    tree = os.path.join(folder, "tree-%s-%s-%d" % (name, version, len(payload)))
+    tree = os.path.join(folder, "tree-%s-%s-%d-%s" % (name, version, len(payload), arch))
     os.makedirs(os.path.join(tree, "DEBIAN"))
     os.makedirs(os.path.join(tree, "usr", "share", name))
     with open(os.path.join(tree, "DEBIAN", "control"), "w", encoding="utf-8") as handle:
         handle.write(textwrap.dedent("""\
             Package: %s
             Version: %s
-            Architecture: all
+            Architecture: %s
             Maintainer: Test <test@example.com>
             Section: misc
             Priority: optional
             Description: test package %s
              A package for the repository tests.
-            """ % (name, version, name)))
+            """ % (name, version, arch, name)))
     with open(os.path.join(tree, "usr", "share", name, "data"), "wb") as handle:
         handle.write(payload)
-    out = os.path.join(folder, "%s_%s_all.deb" % (name, version))
+    out = os.path.join(folder, "%s_%s_%s.deb" % (name, version, arch))
     subprocess.run(["dpkg-deb", "--root-owner-group", "--build", tree, out], check=True, capture_output=True,
                    env=dict(os.environ, SOURCE_DATE_EPOCH=EPOCH))
     shutil.rmtree(tree)
@@ -209,11 +210,92 @@ def test_bad_input_names_the_file(tmp_path):
         apt.plan(cfg, [], codename="sid")
 
 
+def agents(root):
+    """The gpg-agents running for a GnuPG home under ``root`` (pgrep, independent of the code)."""
+    out = subprocess.run(["pgrep", "-af", "gpg-agent.*%s" % root], capture_output=True, text=True, check=False).stdout
+    return [line for line in out.splitlines() if "pgrep" not in line]
+
+
+def publish_params(root, files, **kw):
+    from test__repo_publish import params
+
+    return params(type="apt", path=str(root), files=files, **kw)
+
+
+@pytest.mark.skipif(not shutil.which("pgrep"), reason="needs pgrep")
+def test_a_failed_first_publish_leaves_no_repository(tmp_path, debs):
+    """A first publish failing under the lock (reprepro refuses a package, the plan refuses a codename, the key
+    cannot sign) leaves no repository: no key it made, no generation, no pool, no lock file, not even the
+    directory when it made it."""
+    from ansible_collections.pkgops.release.plugins.module_utils import _repo_publish as rp
+
+    # the verifier accepts it; reprepro refuses it: arm64 is none of the suite's architectures
+    foreign = make_deb(str(tmp_path), "hello", "3.0-1", arch="arm64")
+    root = tmp_path / "repo"
+    with pytest.raises(_repo_base.RepoCommandError, match="^Adding '%s' to bookworm failed" % foreign):
+        rp.run(publish_params(root, [foreign]))
+    assert not root.exists(), sorted(os.listdir(root))
+    with pytest.raises(apt.AptRepoError, match="^Codename 'sid' is not one of"):  # refused by the plan, under the lock
+        rp.run(publish_params(root, [debs["hello1"]], codename="sid"))
+    assert not root.exists(), sorted(os.listdir(root))
+    root.mkdir()  # a directory that was there stays, empty
+    with pytest.raises(_repo_base.RepoCommandError, match="^Adding '%s' to bookworm failed" % foreign):
+        rp.run(publish_params(root, [debs["hello1"], foreign]))
+    assert os.listdir(root) == [] and agents(root) == []
+    # the repository's own key, made beforehand, stays; what the failed change made goes. This one has a
+    # passphrase: reprepro cannot sign with it in a task
+    home = root / "gnupg"
+    home.mkdir(mode=0o700)
+    subprocess.run(["gpg", "--batch", "--pinentry-mode", "loopback", "--passphrase", "secret", "--quick-gen-key",
+                    "own <own@example.com>", "ed25519", "sign", "never"], check=True, capture_output=True,
+                   env=dict(os.environ, GNUPGHOME=str(home)))
+    keys = apt.secret_keys(str(root))
+    with pytest.raises(_repo_base.RepoCommandError, match="^Exporting and signing the indices failed"):
+        rp.run(publish_params(root, [debs["hello1"]]))
+    assert os.listdir(root) == ["gnupg"] and agents(root) == []
+    assert apt.secret_keys(str(root)) == keys
+    _repo_base.stop_agent(str(root))
+
+
+def test_what_a_killed_first_publish_made_is_removed_by_the_next_change(tmp_path, debs):
+    import ansible_collections
+
+    base = os.path.dirname(os.path.abspath(list(ansible_collections.__path__)[0]))
+    script = tmp_path / "publish.py"
+    script.write_text(KILL_SCRIPT)
+
+    def start(root):  # in a process group of its own: the kill takes reprepro and gpg with it, as a stopped task's
+        proc = subprocess.Popen([sys.executable, str(script), base, str(root), "bookworm", debs["hello1"]],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+        assert proc.stdout.readline() == b"ready\n"
+        return proc
+
+    began = time.monotonic()
+    assert start(tmp_path / "measure").wait() == 0
+    duration = time.monotonic() - began
+    root = tmp_path / "repo"
+    left = []
+    for fraction in (0.15, 0.3, 0.45, 0.6, 0.75, 0.9):
+        proc = start(root)
+        time.sleep(duration * fraction)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        if (root / "current").exists():
+            break
+        left.append(sorted(os.listdir(root)) if root.exists() else [])
+        with _repo_base.locked(str(root)):
+            _repo_base.recover(str(root))
+        assert os.listdir(root) == [".lock"], "a killed first publish's key, generation and pool are removed"
+    assert [entries for entries in left if set(entries) - {".lock"}], "no kill left anything: %s" % left
+    print("apt first publish: %d kills, left %s, all removed" % (len(left), left))
+
+
 KILL_SCRIPT = """
 import sys
 sys.path.insert(0, sys.argv[1])
 from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo as apt
 cfg = apt.Config(root=sys.argv[2], suites=[apt.Suite("bookworm", "stable"), apt.Suite("bookworm-testing", "testing")])
+print("ready", flush=True)
 if sys.argv[3] == "withdraw":
     change = apt.plan(cfg, codename="bookworm", withdraw=(sys.argv[4], sys.argv[5]))
 else:
@@ -223,7 +305,16 @@ apt.apply(cfg, change)
 """
 
 
+def served_pool(root):
+    """(files in the pool, the pool paths the served indices name)."""
+    pool = {str(p.relative_to(root)) for p in (root / "pool").rglob("*") if p.is_file() or p.is_symlink()}
+    named = {r[5] for c in ("bookworm", "bookworm-testing") for r in apt.packages(str(root), c)}
+    return pool, named
+
+
 def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path, debs):
+    """Kills land after the child is under way (it says "ready" once imported), at random moments of its plan
+    and apply; after each, the served state is the old one or the complete new one, and apt-get reads it."""
     import ansible_collections
 
     base = os.path.dirname(os.path.abspath(list(ansible_collections.__path__)[0]))
@@ -234,16 +325,23 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
     script.write_text(KILL_SCRIPT)
 
     def run_publish(args, codename="bookworm"):
-        return subprocess.Popen([sys.executable, str(script), base, str(root), codename] + args,
+        proc = subprocess.Popen([sys.executable, str(script), base, str(root), codename] + args,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        assert proc.stdout.readline() == b"ready\n", proc.stderr.read()
+        return proc
 
-    start = time.monotonic()
-    proc = run_publish([debs["other"]], "bookworm-testing")
-    assert proc.wait() == 0, proc.stderr.read()
-    duration = time.monotonic() - start
+    timings = []
+    for args in (([debs["other"]], "bookworm-testing"), ([debs["hello2"]],), (["hello", "2.0-1"], "withdraw")):
+        proc = run_publish(*args)
+        start = time.monotonic()
+        assert proc.wait() == 0, proc.stderr.read()
+        timings.append(time.monotonic() - start)
+    duration = sorted(timings)[1]  # the median of three: one slow run on a busy machine does not set the window
     rng = random.Random(20261125)
-    kills = completed = 0
-    for _attempt in range(40):
+    kills = completed = switched = orphans = 0
+    attempts = 0
+    while attempts < 30 or (kills < 24 and attempts < 60):  # a busy machine runs some faster than the window
+        attempts += 1
         before = apt.digest_of_tree(str(root))
         # every attempt is a real change: add hello 2.0-1 when it is not there, else withdraw it
         there = any(r[3] == "2.0-1" for r in apt.packages(str(root), "bookworm"))
@@ -262,18 +360,73 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
         assert after != before or now_there == there
         if proc.returncode == 0:
             assert after != before
+        switched += after != before
         assert proc.returncode in (0, -signal.SIGKILL), proc.stderr.read()
+        pool, named = served_pool(root)
+        assert named <= pool, "a file the served indices name is missing: %s" % (named - pool)
+        orphans += len(pool - named)
         apt_update(root, "bookworm")
         apt_update(root, "bookworm-testing")
-    assert kills >= 20, "only %d of 40 publishes were killed (publish takes %.3fs)" % (kills, duration)
+    assert kills >= 20, "only %d of %d publishes were killed (publish takes %.3fs)" % (kills, attempts, duration)
+    assert switched, "no publish switched: the kills never came after the switch"
     # the repository still takes changes after all that, and cleans up the killed attempts
     publish(cfg, [debs["hello2"]] if not any(r[3] == "2.0-1" for r in apt.packages(str(root), "bookworm"))
             else [debs["other"]])
     assert ("hello", "2.0-1") in {(r[2], r[3]) for r in apt.packages(str(root), "bookworm")}
     assert len(os.listdir(root / "generations")) == 1
     # the shared pool holds exactly the files the indices name: no leftovers of the killed changes
-    pool = {str(p.relative_to(root)) for p in (root / "pool").rglob("*") if p.is_file()}
-    named = {r[5] for c in ("bookworm", "bookworm-testing") for r in apt.packages(str(root), c)}
+    pool, named = served_pool(root)
     assert pool == named
+    assert not [n for n in os.listdir(root) if n.startswith(".") and n != ".lock"]
     apt_update(root, "bookworm")
-    print("kill test: %d kills, %d completed publishes, publish %.3fs" % (kills, completed, duration))
+    print("apt kill test: %d attempts, %d kills, %d completed, %d switched, %d orphans seen after kills, publish %.3fs"
+          % (attempts, kills, completed, switched, orphans, duration))
+
+
+def test_orphans_are_collected_and_served_files_never(tmp_path, debs):
+    """What killed changes leave in the shared pool (a package file copied in before the switch that never came)
+    and beside it goes on the next change under the lock, whatever that change is; a served file never goes."""
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    publish(cfg, [debs["other"]], codename="bookworm-testing")
+    served = apt.digest_of_tree(str(root))
+    hello = root / "pool/main/h/hello/hello_1.0-1_all.deb"
+    kept = hello.read_bytes()
+    # as kills leave them: a new package's file, another version beside a served one, a partial copy
+    orphans = ["pool/main/z/zebra/zebra_1.0-1_all.deb", "pool/main/h/hello/hello_2.0-1_all.deb",
+               "pool/main/o/other/other_0.2-1_all.deb.new"]
+    for rel in orphans:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(debs["hello2"], root / rel)
+    (root / "generations" / "1-killed" / "db").mkdir(parents=True)
+    os.symlink("generations/1-killed", root / ".current.new")
+    (root / ".gc.part").write_text("pool/main/h/hello/hello_1.0-1_all.deb\n")
+    # a .gc naming a file the served indices name (a killed change's list): the file stays
+    (root / ".gc").write_text("pool/main/h/hello/hello_1.0-1_all.deb\n")
+    assert apt.digest_of_tree(str(root)) == served, "nothing of that is served"
+    publish(cfg, codename="bookworm-testing", withdraw=("other", "0.1-1"))  # a change about something else
+    assert not [rel for rel in orphans if (root / rel).exists()], "the orphans are collected"
+    assert not (root / "pool/main/z").exists(), "and the directories they leave empty"
+    assert sorted(os.listdir(root)) == [".lock", "current", "generations", "gnupg", "pool"]
+    assert len(os.listdir(root / "generations")) == 1
+    assert hello.read_bytes() == kept, "the served file stays"
+    pool, named = served_pool(root)
+    assert pool == named == {"pool/main/h/hello/hello_1.0-1_all.deb"}
+    assert "InRelease" in apt_update(root, "bookworm")
+
+
+@pytest.mark.skipif(not shutil.which("pgrep"), reason="needs pgrep")
+def test_no_gpg_agent_outlives_a_publish(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])  # plan (lists the secret keys) and apply (signs), as the module does
+    assert agents(root) == []
+    _repo_base.change(str(root), lambda: apt.plan(cfg, [debs["hello2"]]), lambda c: apt.apply(cfg, c))
+    assert agents(root) == [], "the repository's gpg-agent was stopped"
+    # the probe sees an agent when there is one
+    subprocess.run(["gpg", "--homedir", str(root / "gnupg"), "--batch", "--list-secret-keys"], check=True,
+                   capture_output=True)
+    assert agents(root) != []
+    _repo_base.stop_agent(str(root))
+    assert agents(root) == []
