@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import shutil
 import time
 import typing as t
 
@@ -269,16 +268,11 @@ def run(params, check_mode=False):
 
 
 def _change_or_nothing(root, change):
-    """``change()``, after refusing a root that cannot be a directory; a repository this change was to
-    create is removed again when the change fails, so a refused first change leaves nothing behind."""
+    """``change()``, after refusing a root that cannot be a directory. A failed first change leaves no
+    repository: the change itself removes what it made, under the repository's lock (``_repo_base.applying``),
+    so it can never remove a repository another change began meanwhile."""
     check_dest_dir(root, "path")
-    made = not os.path.lexists(root)
-    try:
-        return change()
-    except BaseException:
-        if made and os.path.isdir(root):
-            shutil.rmtree(root, ignore_errors=True)
-        raise
+    return change()
 
 
 ERRORS = (_base.RepoError, _pypi_index.PypiIndexError, _pypi_upload.UploadError, _cmd.CommandError, OSError,
