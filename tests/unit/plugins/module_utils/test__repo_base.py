@@ -36,6 +36,16 @@ def gpg_in(home, *args):
                           + list(args), check=True, capture_output=True)
 
 
+def expired_repository(tmp_path):
+    """(root, GnuPG home, fingerprint) of a repository whose one signing key expired on 2020-01-02."""
+    root = str(tmp_path / "repo")
+    home = os.path.join(root, "gnupg")
+    os.makedirs(home, mode=0o700)
+    gpg_in(home, "--faked-system-time", "20200101T000000", "--quick-gen-key", "old <old@example.com>", "ed25519",
+           "sign", "1d")
+    return root, home, base.secret_keys(root)[0][0]
+
+
 def listing(root, home=None):
     """{fingerprint: expiry or None} of the primary key and subkeys, as gpg lists them."""
     out = gpg_in(home or os.path.join(root, "gnupg"), "--with-colons", "--list-keys").stdout.decode()
@@ -172,12 +182,7 @@ def test_a_renewal_keeps_the_fingerprint_and_the_served_key_follows(tmp_path, ki
 
 @pytest.mark.parametrize("kind", ["apt", "yum"])
 def test_an_expired_key_is_renewed_with_a_warning_and_signs_again(tmp_path, kind):
-    root = str(tmp_path / "repo")
-    home = os.path.join(root, "gnupg")
-    os.makedirs(home, mode=0o700)
-    gpg_in(home, "--faked-system-time", "20200101T000000", "--quick-gen-key", "old <old@example.com>", "ed25519",
-           "sign", "1d")
-    fpr = base.secret_keys(root)[0][0]
+    root, home, fpr = expired_repository(tmp_path)
     expired_key = str(tmp_path / "expired.gpg")
     with open(expired_key, "wb") as handle:
         handle.write(gpg_in(home, "--export", fpr).stdout)
@@ -249,12 +254,7 @@ def test_dnf_keeps_the_key_it_imported_until_its_repository_keyring_is_removed(t
     """Why repo_client removes dnf's keyring of the repository when the key file changes."""
     from test__yum_repo import dnf_makecache
 
-    root = str(tmp_path / "repo")
-    home = os.path.join(root, "gnupg")
-    os.makedirs(home, mode=0o700)
-    gpg_in(home, "--faked-system-time", "20200101T000000", "--quick-gen-key", "old <old@example.com>", "ed25519",
-           "sign", "1d")
-    fpr = base.secret_keys(root)[0][0]
+    root, home, fpr = expired_repository(tmp_path)
     expired = gpg_in(home, "--armor", "--export", fpr).stdout
     rp.run(params(type="yum", path=root, files=[artifact(tmp_path, "yum")]))  # renews it
     keyfile = os.path.join(root, "current", "RPM-GPG-KEY-pkgops")
