@@ -87,7 +87,9 @@ def _metadata_text(path):
                 member = next(m for m in archive.getmembers()
                               if m.name.count("/") == 1 and m.name.endswith("/PKG-INFO"))
                 return archive.extractfile(member).read().decode("utf-8")
-    except (OSError, zipfile.BadZipFile, tarfile.TarError, StopIteration, UnicodeDecodeError) as exc:
+    except OSError as exc:  # the reason only: the path is in the message already, the errno says nothing more
+        raise PypiIndexError("File '%s' is not a readable distribution: %s." % (path, exc.strerror or exc))
+    except (zipfile.BadZipFile, tarfile.TarError, StopIteration, UnicodeDecodeError) as exc:
         raise PypiIndexError("File '%s' is not a readable distribution: %s" % (path, exc or "no metadata"))
     raise PypiIndexError("File '%s' is neither a wheel (.whl) nor an sdist (.tar.gz)." % path)
 

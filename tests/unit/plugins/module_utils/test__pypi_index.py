@@ -195,8 +195,9 @@ def test_a_failed_first_publish_leaves_no_index(tmp_path):
         idx.apply(root, the_plan)
 
     files = [wheel(str(src)), sdist(str(src))]
-    with pytest.raises(idx.PypiIndexError, match="^File '%s' is not a readable distribution" % files[1]):
+    with pytest.raises(idx.PypiIndexError) as exc:
         _repo_base.change(root, lambda: idx.plan(root, files), vanish_then_apply, lockfile=idx.LOCKFILE)
+    assert str(exc.value) == "File '%s' is not a readable distribution: No such file or directory." % files[1]
     assert not os.path.exists(root)
     os.makedirs(root)
     with open(os.path.join(root, "README"), "w", encoding="utf-8") as handle:
