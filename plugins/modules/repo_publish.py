@@ -123,8 +123,8 @@ options:
     description:
       - The artifacts to publish - wheels and sdists for O(type=pypi), O(type=devpi) and O(type=pypiserver);
         C(.changes), C(.deb) or C(.dsc) for O(type=apt); C(.rpm) for O(type=yum).
-      - Required with O(state=present) for O(type=pypi); for O(type=apt) an empty list creates or updates the
-        repository (suites, key) without packages.
+      - Required with O(state=present) for O(type=pypi) unless O(promote_from) is given; for O(type=apt) an empty
+        list creates or updates the repository (suites, key) without packages.
     type: list
     elements: path
     default: []
