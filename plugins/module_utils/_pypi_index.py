@@ -22,6 +22,11 @@ an interrupted change (copied in before its switch, or withdrawn after it): the 
 deletes it, with the scratch trees of interrupted changes. A file name already published with
 other bytes is refused.
 
+A promotion copies the files (wheels and sdist) of one version from another static index: those its
+served pages link, byte for byte - each file's sha256 must be the one its page links, when planned
+and again when copied (the source is read without its lock; a source changed meanwhile fails the
+change, which applies nothing).
+
 Every change reads the index, plans and applies under the index's one lock (``_repo_base.change``): an
 flock of the root directory itself (the root holds nothing but what is served), released when
 the process ends. ``apply`` refuses a plan made from other pages than those served under the
@@ -68,10 +73,12 @@ class Plan:
     remove: t.List[Dist]  # distributions to withdraw
     dists: t.List[Dist]  # what the index holds afterwards
     base: t.Optional[str] = None  # the page tree served when planned
+    promote: t.List[Dist] = dataclasses.field(default_factory=list)  # the promoted version's files in the source
+    copy: t.List[str] = dataclasses.field(default_factory=list)  # source paths of those to copy in (not here yet)
 
     @property
     def changed(self):
-        return bool(self.add or self.remove)
+        return bool(self.add or self.remove or self.copy)
 
 
 def _metadata_text(path):
@@ -146,33 +153,74 @@ def served_pages(root):
     return os.readlink(link) if os.path.islink(link) else None
 
 
-def plan(root, files=(), withdraw=None):
-    """What publishing ``files`` (or withdrawing version ``withdraw = (project, version)``) does."""
+def _of_version(dists, name, version):
+    """The ``dists`` of project ``name`` (any spelling) at ``version`` (PEP 440 equality), by file name."""
     from packaging.utils import canonicalize_name
-    from packaging.version import Version
+    from packaging.version import InvalidVersion, Version
 
+    try:
+        wanted = Version(str(version))
+    except InvalidVersion:
+        raise PypiIndexError("Version '%s' is not a PEP 440 version." % version)
+    project = str(canonicalize_name(name))
+    return sorted((d for d in dists if d.project == project and Version(d.version) == wanted), key=lambda d: d.filename)
+
+
+def _promotion(root, promote):
+    """[(source path, ``Dist``)] of ``promote`` = (source index root, project, version): the files its served pages
+    link, each with the bytes they link (sha256), after the refusals."""
+    origin, name, version = promote
+    if os.path.realpath(origin) == os.path.realpath(root):
+        raise PypiIndexError("promote_from '%s' is the index itself: give the root of another static index." % origin)
+    found = _of_version(current(origin), name, version)
+    if not found:
+        raise PypiIndexError("%s %s is not in the index '%s'%s: nothing to promote into '%s'."
+                             % (name, version, origin, "" if served_pages(origin) else " (it serves nothing)", root))
+    out = []
+    for linked in found:
+        path = os.path.join(origin, "packages", linked.project, linked.filename)
+        dist = read_dist(path) if os.path.isfile(path) else None
+        if dist is None or dist.sha256 != linked.sha256:
+            raise PypiIndexError("File '%s' is %s, not the bytes the index '%s' links (sha256 %s): the source is being "
+                                 "changed; promote again." % (path, "missing" if dist is None else "other",
+                                                              origin, linked.sha256))
+        out.append((path, dist))
+    return out
+
+
+def _take(have, path, dist, unchanged, to):
+    """Plan ``dist`` (at ``path``) in: ``path`` added to ``to`` when new, unchanged with the same bytes, refused
+    with others."""
+    old = have.get(dist.filename)
+    if old is None:
+        to.append(path)
+        have[dist.filename] = dist
+    elif old.sha256 == dist.sha256:
+        unchanged.append(dist.filename)
+    else:
+        raise PypiIndexError("File '%s' is already published with other bytes (sha256 %s, new %s); "
+                             "published files are immutable: release a new version."
+                             % (dist.filename, old.sha256, dist.sha256))
+
+
+def plan(root, files=(), withdraw=None, promote=None):
+    """What publishing ``files`` (or withdrawing version ``withdraw = (project, version)``, or promoting
+    ``promote = (source index root, project, version)``) does."""
     base = served_pages(root)
     have = {d.filename: d for d in current(root)}
-    add, unchanged, remove = [], [], []
+    add, unchanged, remove, copy, promoted = [], [], [], [], []
     for path in files:
-        dist = read_dist(path)
-        old = have.get(dist.filename)
-        if old is None:
-            add.append(path)
-            have[dist.filename] = dist
-        elif old.sha256 == dist.sha256:
-            unchanged.append(dist.filename)
-        else:
-            raise PypiIndexError("File '%s' is already published with other bytes (sha256 %s, new %s); "
-                                 "published files are immutable: release a new version."
-                                 % (dist.filename, old.sha256, dist.sha256))
+        _take(have, path, read_dist(path), unchanged, add)
+    if promote is not None:
+        for path, dist in _promotion(root, promote):
+            promoted.append(dist)
+            _take(have, path, dist, unchanged, copy)
     if withdraw is not None:
-        project, version = str(canonicalize_name(withdraw[0])), Version(str(withdraw[1]))
-        remove = sorted((d for d in have.values() if d.project == project and Version(d.version) == version),
-                        key=lambda d: d.filename)
+        remove = _of_version(have.values(), withdraw[0], withdraw[1])
         for dist in remove:
             del have[dist.filename]
-    return Plan(add, unchanged, remove, sorted(have.values(), key=lambda d: (d.project, d.filename)), base)
+    return Plan(add, unchanged, remove, sorted(have.values(), key=lambda d: (d.project, d.filename)), base,
+                promoted, copy)
 
 
 def _page(title, links):
@@ -225,17 +273,34 @@ def _collect(root):
             _base.remove_tree(os.path.join(root, entry))
 
 
+def _copy_in(root, path, dist):
+    """Copy the file at ``path`` into packages/, the bytes planned (``dist.sha256``) or none."""
+    folder = os.path.join(root, "packages", dist.project)
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=folder)
+    os.close(fd)
+    try:
+        shutil.copyfile(path, tmp)
+        got = sha256_of(tmp)
+        if got != dist.sha256:
+            raise PypiIndexError("File '%s' changed since this change was planned (sha256 %s, planned %s): nothing "
+                                 "was applied; publish again." % (path, got, dist.sha256))
+    except FileNotFoundError:
+        os.unlink(tmp)
+        raise PypiIndexError("File '%s' is gone since this change was planned: nothing was applied; publish again."
+                             % path)
+    except PypiIndexError:
+        os.unlink(tmp)
+        raise
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, os.path.join(folder, dist.filename))
+
+
 def _copy_and_switch(root, the_plan):
     os.makedirs(os.path.join(root, "packages"), exist_ok=True)
-    for path in the_plan.add:
-        dist = read_dist(path)
-        folder = os.path.join(root, "packages", dist.project)
-        os.makedirs(folder, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=folder)
-        os.close(fd)
-        shutil.copyfile(path, tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, os.path.join(folder, dist.filename))
+    planned = {d.filename: d for d in the_plan.dists}
+    for path in the_plan.add + the_plan.copy:
+        _copy_in(root, path, planned[os.path.basename(path)])
     pages = render(the_plan.dists)
     digest = hashlib.sha256("".join(k + v for k, v in sorted(pages.items())).encode()).hexdigest()[:16]
     tree = os.path.join(root, ".simple-" + digest)

@@ -65,11 +65,30 @@ def _files(p):
     return p["files"] if p["state"] == "present" else ()
 
 
+def _promote(p):
+    """(promote_from, name, version), or None; promote_from is a suite (apt) or the root of the repository of the
+    same type (pypi, yum), checked."""
+    origin = p.get("promote_from")
+    if not origin:
+        return None
+    if p["state"] != "present":
+        raise PublishError("promote_from promotes with state present, not absent: withdraw and promote in two tasks.")
+    if p["type"] != "apt" and not os.path.isabs(origin):
+        raise PublishError("promote_from '%s' is not an absolute path: for type=%s give the root directory of the "
+                           "repository to promote from." % (origin, p["type"]))
+    return origin, p["name"], p["version"]
+
+
+def _promotions(plan, origin):
+    """The result's ``promotions``: every file of the promoted version, copied now or already here."""
+    return [dict(filename=d.filename, sha256=d.sha256, promote_from=origin) for d in plan.promote]
+
+
 # --- pypi: a static PEP 503 index --------------------------------------------------------------
 
 def _pypi_config(p):
-    if p["state"] == "present" and not p["files"]:
-        raise PublishError("state is present but files is empty: name the artifacts to publish.")
+    if p["state"] == "present" and not p["files"] and not _promote(p):
+        raise PublishError("state is present but files is empty: name the artifacts to publish (or promote_from).")
     missing = [f for f in p["files"] if not os.path.lexists(f)]  # the rest: _verify says what is wrong
     if missing:
         raise _pypi_index.PypiIndexError("File '%s' does not exist." % missing[0])
@@ -78,15 +97,16 @@ def _pypi_config(p):
 
 def _pypi_result(root, p, change, applied, record):
     return dict(changed=change.changed, added=[os.path.basename(f) for f in change.add], unchanged=change.unchanged,
-                removed=[d.filename for d in change.remove],
+                removed=[d.filename for d in change.remove], promoted=[os.path.basename(f) for f in change.copy],
+                promotions=_promotions(change, p["promote_from"]),
                 artifacts=[dict(filename=d.filename, project=d.project, version=d.version, sha256=d.sha256)
                            for d in change.dists])
 
 
 PYPI = RepoType(
-    name="pypi", options=("path", "name", "version"), defaults={},
+    name="pypi", options=("path", "name", "version", "promote_from"), defaults={},
     config=_pypi_config,
-    plan=lambda root, p: _pypi_index.plan(root, _files(p), _withdraw(p)),
+    plan=lambda root, p: _pypi_index.plan(root, _files(p), _withdraw(p), _promote(p)),
     apply=lambda root, change, record: _pypi_index.apply(root, change),
     result=_pypi_result,
     lock=lambda root: (root, _pypi_index.LOCKFILE))
@@ -113,14 +133,14 @@ def _key_settings(p, now=None):
 
 
 def _apt_config(p):
+    _promote(p)
     return _apt_repo.Config(root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
                             key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"],
                             **_key_settings(p))
 
 
 def _apt_plan(cfg, p):
-    promote = (p["promote_from"], p["name"], p["version"]) if p["promote_from"] else None
-    return _apt_repo.plan(cfg, _files(p), p["codename"] or "", p["component"], _withdraw(p), promote)
+    return _apt_repo.plan(cfg, _files(p), p["codename"] or "", p["component"], _withdraw(p), _promote(p))
 
 
 def _apt_result(cfg, p, change, applied, record):
@@ -164,6 +184,7 @@ APT = RepoType(
 # --- yum: createrepo_c --------------------------------------------------------------------------
 
 def _yum_config(p):
+    _promote(p)
     return _yum_repo.Config(root=p["path"], uid=p["key_uid"], key_type=p["key_type"],
                             signing_key=p["signing_key"] or "", key_name=p["key_name"], keep=p["keep"],
                             **_key_settings(p))
@@ -171,16 +192,17 @@ def _yum_config(p):
 
 def _yum_result(cfg, p, change, applied, record):
     result = dict(changed=change.changed, added=[u.filename for u in change.add], unchanged=change.unchanged,
-                  removed=change.remove, fingerprint=applied or change.fingerprint,
+                  removed=change.remove, promoted=[r.filename for r in change.copy],
+                  promotions=_promotions(change, p["promote_from"]), fingerprint=applied or change.fingerprint,
                   packages=[dict(entry, filename=name) for name, entry in sorted(change.holds.items())])
     return _with_key(cfg.root, result, _yum_repo.public_key(cfg.root, cfg.key_name), change, record)
 
 
 YUM = RepoType(
-    name="yum", options=("path", "name", "version", "keep") + KEY_OPTIONS,
+    name="yum", options=("path", "name", "version", "keep", "promote_from") + KEY_OPTIONS,
     defaults=dict(KEY_DEFAULTS, key_name="RPM-GPG-KEY-pkgops", keep=0),
     config=_yum_config,
-    plan=lambda cfg, p: _yum_repo.plan(cfg, _files(p), _withdraw(p)),
+    plan=lambda cfg, p: _yum_repo.plan(cfg, _files(p), _withdraw(p), _promote(p)),
     apply=lambda cfg, change, record: _yum_repo.apply(cfg, change),
     result=_yum_result,
     lock=lambda cfg: (cfg.root, ".lock"),

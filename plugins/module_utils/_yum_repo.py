@@ -23,6 +23,14 @@ metadata with its signature or the new metadata with its own, never a mix.
 A published file is immutable: the same name-version-release-arch with another header digest
 (rpm's SHA256HEADER, which signing does not change) is refused. ``keep`` retains the newest N
 versions of each package and architecture; older ones leave the metadata and then the disk.
+
+A promotion copies a package (every architecture and its source RPM, of one version-release) from
+another yum repository's served generation - immutable: its state names the files, which are never
+rewritten - byte for byte: it is not signed again, so the source repository must sign with this
+repository's key (checked when planned, and with rpmkeys at signature level against this repository's
+exported key when applied). The source is read without its lock; every copied file's sha256 is
+checked against the one planned, so a source changed meanwhile fails the change, which applies
+nothing.
 """
 
 from __future__ import annotations
@@ -36,6 +44,7 @@ import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
+from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
 
 YumRepoError = _base.RepoError
 STATE = ".state.json"
@@ -65,6 +74,7 @@ class Rpm:
     release: str
     arch: str
     header: str
+    sha256: str = ""  # of the file, for a promoted package (checked again when it is copied)
 
     def entry(self):
         return {"name": self.name, "epoch": self.epoch, "version": self.version, "release": self.release,
@@ -79,6 +89,8 @@ class Plan:
     add: t.List[Rpm] = dataclasses.field(default_factory=list)
     unchanged: t.List[str] = dataclasses.field(default_factory=list)
     remove: t.List[str] = dataclasses.field(default_factory=list)  # file names
+    promote: t.List[Rpm] = dataclasses.field(default_factory=list)  # the promoted version's files in the source
+    copy: t.List[Rpm] = dataclasses.field(default_factory=list)  # those of them to copy in (not here yet)
     holds: t.Dict[str, dict] = dataclasses.field(default_factory=dict)  # file name -> entry, afterwards
     base: t.Optional[str] = None  # the served generation planned from
     renewal: t.Optional[_base.Renewal] = None  # the key's renewal before signing
@@ -114,8 +126,56 @@ def _matches(entry, version):
     return version in (entry["version"], evr, "%s:%s" % (entry["epoch"], evr))
 
 
-def plan(cfg, files=(), withdraw=None):
-    """What a change does; ``withdraw`` is (name, version or version-release)."""
+def _promotion(cfg, fpr, promote):
+    """The ``Rpm`` of ``promote`` = (source repository root, name, version or version-release) in the source's
+    served generation (``path`` the file there, with its sha256), after the refusals."""
+    origin, name, version = promote
+    if os.path.realpath(origin) == os.path.realpath(cfg.root):
+        raise YumRepoError("promote_from '%s' is the repository itself: give the root of another yum repository."
+                           % origin)
+    src = _base.current(origin)
+    there = state(src)
+    found = {f: e for f, e in sorted(there["files"].items()) if e["name"] == name and _matches(e, version)}
+    if not found:
+        raise YumRepoError("%s %s is not in the yum repository '%s'%s: nothing to promote into '%s'."
+                           % (name, version, origin, "" if src else " (it serves nothing)", cfg.root))
+    releases = sorted({"%s-%s" % (e["version"], e["release"]) for e in found.values()})
+    if len(releases) > 1:
+        raise YumRepoError("%s %s matches %s in the yum repository '%s': give the version-release to promote."
+                           % (name, version, ", ".join(releases), origin))
+    if there["signer"] != fpr:
+        raise YumRepoError("%s %s in the yum repository '%s' is signed with key %s, and '%s' %s: a promotion copies "
+                           "the same bytes, which dnf checks against this repository's key. Give both the same "
+                           "signing key (its GnuPG home, '%s'), or publish the package with files (signed again)."
+                           % (name, version, origin, there["signer"], cfg.root,
+                              "signs with %s" % fpr if fpr else "has no signing key yet", _base.gnupg_home(origin)))
+    out = []
+    for filename, entry in found.items():
+        path = os.path.join(origin, "packages", filename)  # shared by its generations
+        if not os.path.isfile(path):
+            raise YumRepoError("'%s' is named by the served state of the yum repository '%s' but missing: the "
+                               "source is being changed; promote again." % (path, origin))
+        out.append(Rpm(path=path, filename=filename, sha256=sha256_of(path), **entry))
+    return out
+
+
+def _hold(holds, pkg, result, to):
+    """Plan ``pkg`` in: added to ``to`` when new, unchanged when held with its header, refused with another."""
+    there = holds.get(pkg.filename)
+    if there is None:
+        to.append(pkg)
+        holds[pkg.filename] = pkg.entry()
+    elif there["header"] == pkg.header:
+        result.unchanged.append(pkg.filename)
+    else:
+        raise YumRepoError("'%s' is already published as %s with another header (sha256 %s); a published "
+                           "package is immutable: raise the version or the release."
+                           % (pkg.path, pkg.filename, there["header"]))
+
+
+def plan(cfg, files=(), withdraw=None, promote=None):
+    """What a change does; ``withdraw`` is (name, version or version-release); ``promote`` is (the root of the yum
+    repository to promote from, name, version or version-release)."""
     if cfg.key_type not in _base.KEY_TYPES:
         raise YumRepoError("Key type '%s' is not one of %s." % (cfg.key_type, ", ".join(_base.KEY_TYPES)))
     if cfg.keep < 0:
@@ -128,17 +188,11 @@ def plan(cfg, files=(), withdraw=None):
     for path in files:
         if not path.endswith(".rpm"):
             raise YumRepoError("File '%s' is not an .rpm." % path)
-        pkg = read_rpm(path)
-        there = holds.get(pkg.filename)
-        if there is None:
-            result.add.append(pkg)
-            holds[pkg.filename] = pkg.entry()
-        elif there["header"] == pkg.header:
-            result.unchanged.append(pkg.filename)
-        else:
-            raise YumRepoError("'%s' is already published as %s with another header (sha256 %s); a published "
-                               "package is immutable: raise the version or the release."
-                               % (path, pkg.filename, there["header"]))
+        _hold(holds, read_rpm(path), result, result.add)
+    if promote:
+        result.promote = _promotion(cfg, fpr, promote)
+        for pkg in result.promote:
+            _hold(holds, pkg, result, result.copy)
     if withdraw:
         name, version = withdraw
         for filename, entry in sorted(holds.items()):
@@ -154,9 +208,10 @@ def plan(cfg, files=(), withdraw=None):
     for filename in result.remove:
         holds.pop(filename, None)
     result.add = [p for p in result.add if p.filename in holds]
+    result.copy = [p for p in result.copy if p.filename in holds]
     result.holds = holds
     result.renewal, result.changed = _base.key_upkeep(cfg, fpr, os.path.join(gen, cfg.key_name) if gen else None,
-                                                      bool(result.create or result.add or result.remove))
+                                                      bool(result.create or result.add or result.remove or result.copy))
     return result
 
 
@@ -166,8 +221,44 @@ def _sign(cfg, fpr, paths, workdir):
     _cmd.run(["rpmsign", "--addsign", "--define", "_gpg_path %s" % home, "--define", "_gpg_name %s" % fpr,
               "--define", "__gpg /usr/bin/gpg", "--define", "_gpg_digest_algo sha512"] + list(paths),
              what="Signing %d package(s)" % len(paths), error=_base.RepoCommandError)
+    _checksig(paths, workdir, "Checking the signatures")
+
+
+def _checksig(paths, workdir, what):
+    """rpmkeys --checksig at signature level against the repository's key (imported into ``workdir``/rpmdb)."""
     _cmd.run(["rpmkeys", "--dbpath", os.path.join(workdir, "rpmdb"), "--define", "_pkgverify_level signature",
-              "--checksig"] + list(paths), what="Checking the signatures", error=_base.RepoCommandError)
+              "--checksig"] + list(paths), what=what, error=_base.RepoCommandError)
+
+
+def _copy(pkg, dest):
+    """Copy a promoted package to ``dest``, the bytes planned (sha256) or none."""
+    try:
+        shutil.copyfile(pkg.path, dest)
+    except FileNotFoundError:
+        raise YumRepoError("'%s' left its repository after this promotion was planned: nothing was applied; "
+                           "promote again." % pkg.path)
+    got = sha256_of(dest)
+    if got != pkg.sha256:
+        os.unlink(dest)
+        raise YumRepoError("'%s' changed after this promotion was planned (sha256 %s, planned %s): nothing was "
+                           "applied; promote again." % (pkg.path, got, pkg.sha256))
+
+
+def _stage(cfg, fpr, change, packages, work):
+    """Put the new packages into ``packages``: those of files signed with the repository's key, the promoted ones
+    as they are (the planned bytes, their signature checked against the repository's key)."""
+    staged = [os.path.join(packages, ".incoming-" + pkg.filename) for pkg in change.add + change.copy]
+    for pkg, path in zip(change.add, staged):
+        shutil.copyfile(pkg.path, path)
+    if change.add:
+        _sign(cfg, fpr, staged[:len(change.add)], work)
+    for pkg, path in zip(change.copy, staged[len(change.add):]):
+        _copy(pkg, path)
+    if change.copy:
+        _checksig(staged[len(change.add):], work, "Checking the promoted packages' signatures with the repository's "
+                  "key %s" % fpr)
+    for pkg, path in zip(change.add + change.copy, staged):
+        os.replace(path, os.path.join(packages, pkg.filename))
 
 
 def apply(cfg, change):
@@ -195,14 +286,7 @@ def apply(cfg, change):
         _base.export_key(cfg.root, fpr, keyfile, os.path.join(work, "keyring.gpg"))
         _cmd.run(["rpmkeys", "--dbpath", os.path.join(work, "rpmdb"), "--import", keyfile], what="Importing the key",
                  error=_base.RepoCommandError)
-        staged = []
-        for pkg in change.add:
-            staged.append(os.path.join(packages, ".incoming-" + pkg.filename))
-            shutil.copyfile(pkg.path, staged[-1])
-        if staged:
-            _sign(cfg, fpr, staged, work)
-        for pkg, path in zip(change.add, staged):
-            os.replace(path, os.path.join(packages, pkg.filename))
+        _stage(cfg, fpr, change, packages, work)
         with open(os.path.join(work, "pkglist"), "w", encoding="utf-8") as handle:
             handle.write("".join(f + "\n" for f in sorted(change.holds)))
         # gzip for every metadata file, whichever createrepo_c runs (0.17 writes gzip, 1.x zstd by default):

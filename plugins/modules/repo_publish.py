@@ -32,6 +32,15 @@ description:
     repository's (not in its GnuPG home, or not the one its suites are signed with) is refused.
   - O(type=apt) can also copy a source package and its binaries, the very same files, from one suite to another
     (O(promote_from)).
+  - O(type=yum) and O(type=pypi) can also promote a version from another repository of the same type on the host
+    (O(promote_from), its root directory) - the files its served state holds (for O(type=yum) every RPM of
+    O(name) at O(version), for O(type=pypi) the wheels and sdist), copied byte for byte, each file's sha256 checked
+    against the source when planned and again when copied. The source is read from what it serves, without its
+    lock; a source changed meanwhile fails the change, which then applies nothing.
+  - A promoted RPM is not signed again (that would change its bytes), so for O(type=yum) both repositories must
+    sign with the same key - the source's signer must be this repository's key (put the same key into both GnuPG
+    homes, for example by copying the source's C(gnupg/) before the first change), else the promotion is refused;
+    each promoted RPM is checked with C(rpmkeys --checksig) at signature level against this repository's key.
   - O(type=devpi) and O(type=pypiserver) upload O(files) to an index server at O(url) with twine, the credentials
     (O(username), O(password)) passed through twine's environment and never logged. Each file is first looked up
     on the server's simple page of its project - the same file name with the same sha256 is unchanged, with
@@ -114,8 +123,8 @@ options:
     description:
       - The artifacts to publish - wheels and sdists for O(type=pypi), O(type=devpi) and O(type=pypiserver);
         C(.changes), C(.deb) or C(.dsc) for O(type=apt); C(.rpm) for O(type=yum).
-      - Required with O(state=present) for O(type=pypi); for O(type=apt) an empty list creates or updates the
-        repository (suites, key) without packages.
+      - Required with O(state=present) for O(type=pypi) unless O(promote_from) is given; for O(type=apt) an empty
+        list creates or updates the repository (suites, key) without packages.
     type: list
     elements: path
     default: []
@@ -126,14 +135,16 @@ options:
     default: present
   name:
     description:
-      - The project whose version to withdraw, with O(state=absent).
-      - For O(type=apt), the source package - to withdraw with O(state=absent) or to promote with O(promote_from).
+      - The project whose version to withdraw, with O(state=absent), or to promote with O(promote_from).
+      - For O(type=apt), the source package; for O(type=yum), the package name (every architecture and the source
+        RPM go); for O(type=pypi), the project, in any spelling.
       - Applies to O(type=pypi), O(type=apt) and O(type=yum).
     type: str
   version:
     description:
       - The version to withdraw, with O(state=absent) (for O(type=apt) the Debian version, for example C(1.1.0-1)),
-        or to promote with O(promote_from).
+        or to promote with O(promote_from) (for O(type=yum) C(VERSION) or C(VERSION-RELEASE); a C(VERSION) that
+        matches several releases in the source is refused).
       - Applies to O(type=pypi), O(type=apt) and O(type=yum).
     type: str
   suites:
@@ -182,9 +193,14 @@ options:
     type: str
   promote_from:
     description:
-      - Copy source package O(name) at O(version) and its binaries from this suite to O(codename) - the same
-        files, nothing rebuilt. Unchanged when O(codename) already has exactly those files.
-      - Applies to O(type=apt).
+      - For O(type=apt), copy source package O(name) at O(version) and its binaries from this suite to O(codename) -
+        the same files, nothing rebuilt. Unchanged when O(codename) already has exactly those files.
+      - For O(type=yum) and O(type=pypi), the root directory (an absolute path) of another repository of the same
+        type on this host, for example a testing repository, to copy O(name) at O(version) from - byte for byte.
+        Unchanged when this repository already holds those files; a version the source does not serve is refused,
+        and so is a file name this repository holds with other bytes.
+      - With O(state=present) only; O(files) may be given as well.
+      - Applies to O(type=pypi), O(type=apt) and O(type=yum).
     type: str
   signing_key:
     description:
@@ -312,6 +328,33 @@ EXAMPLES = r"""
     renew_key: true
     key_expiry: 2y
 
+- name: Promote the tested RPMs, byte for byte, from the testing repository (signed with the same key)
+  pkgops.release.repo_publish:
+    type: yum
+    path: /srv/yum
+    promote_from: /srv/yum-testing
+    name: hello-world
+    version: 1.1.0-1
+  register: yum_promotion
+
+- name: Promote the tested wheel and sdist from the testing index
+  pkgops.release.repo_publish:
+    type: pypi
+    path: /srv/pypi
+    promote_from: /srv/pypi-testing
+    name: hello-world
+    version: 1.1.0
+  register: pypi_promotion
+
+- name: Record the promotions in the release manifest
+  pkgops.release.release_manifest:
+    path: /build/manifest-1.1.0.json
+    release:
+      name: hello-world
+      version: 1.1.0
+      promotions: "{{ yum_promotion.promotions + pypi_promotion.promotions }}"
+    artifacts: []
+
 - name: Withdraw 1.0.0
   pkgops.release.repo_publish:
     type: pypi
@@ -361,11 +404,31 @@ artifacts:
   sample: [{"filename": "hello_world-1.1.0-py3-none-any.whl", "project": "hello-world", "version": "1.1.0",
             "sha256": "0f3c..."}]
 promoted:
-  description: The source packages copied, as C(SOURCE VERSION).
-  returned: when O(type=apt)
+  description:
+    - What the change promoted (O(promote_from)) - for O(type=apt) the source packages copied, as
+      C(SOURCE VERSION); for O(type=yum) and O(type=pypi) the file names copied in (not those already here).
+  returned: when O(type=apt), O(type=yum) or O(type=pypi)
   type: list
   elements: str
   sample: [hello-world 1.1.0-1]
+promotions:
+  description:
+    - Every file of the version promoted (O(promote_from)), copied now or already here, so a re-run reports the same
+      (for the release manifest). Empty without O(promote_from).
+  returned: when O(type=yum) or O(type=pypi)
+  type: list
+  elements: dict
+  contains:
+    filename:
+      description: The file name.
+      type: str
+    sha256:
+      description: The file's SHA-256, the same in both repositories.
+      type: str
+    promote_from:
+      description: The root of the repository it was promoted from.
+      type: str
+  sample: [{"filename": "hello-world-1.1.0-1.noarch.rpm", "sha256": "5d1e...", "promote_from": "/srv/yum-testing"}]
 fingerprint:
   description: The fingerprint of the repository's signing key (empty in check mode before it exists).
   returned: when O(type=apt) or O(type=yum)

@@ -195,15 +195,15 @@ def test_a_failed_first_publish_leaves_no_index(tmp_path):
         idx.apply(root, the_plan)
 
     files = [wheel(str(src)), sdist(str(src))]
-    with pytest.raises(idx.PypiIndexError) as exc:
+    with pytest.raises(idx.PypiIndexError, match="^File '%s' is gone since this change was planned: nothing was "
+                       "applied; publish again.$" % files[1]):
         _repo_base.change(root, lambda: idx.plan(root, files), vanish_then_apply, lockfile=idx.LOCKFILE)
-    assert str(exc.value) == "File '%s' is not a readable distribution: No such file or directory." % files[1]
     assert not os.path.exists(root)
     os.makedirs(root)
     with open(os.path.join(root, "README"), "w", encoding="utf-8") as handle:
         handle.write("the index\n")
     files = [wheel(str(src)), sdist(str(src))]
-    with pytest.raises(idx.PypiIndexError, match="not a readable distribution"):
+    with pytest.raises(idx.PypiIndexError, match="is gone since this change was planned"):
         _repo_base.change(root, lambda: idx.plan(root, files), vanish_then_apply, lockfile=idx.LOCKFILE)
     assert os.listdir(root) == ["README"]
     nothing = str(tmp_path / "nothing")  # a change with nothing to do leaves no index either
@@ -343,3 +343,69 @@ def test_withdrawn_and_orphaned_files_go_also_through_a_symlinked_path(tmp_path)
         handle.write(b"partial")
     publish(root, withdraw=("hello-world", "1.0.0"))
     assert on_disk(root) == {"hello-world/Hello_World-1.1.0-py3-none-any.whl"}
+
+
+def _sha(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def test_promote_copies_the_same_files_from_a_testing_index_and_pip_gets_them(tmp_path):
+    src, testing, stable = tmp_path / "src", str(tmp_path / "testing"), str(tmp_path / "stable")
+    src.mkdir()
+    publish(testing, [wheel(str(src), version="1.0.0"), sdist(str(src), version="1.0.0"),
+                      wheel(str(src), version="1.1.0"), sdist(str(src), version="1.1.0")])
+    change = idx.plan(stable, promote=(testing, "HELLO_world", "1.1"))
+    names = ["Hello_World-1.1.0-py3-none-any.whl", "hello_world-1.1.0.tar.gz"]
+    assert change.changed and sorted(os.path.basename(p) for p in change.copy) == names and not change.add
+    assert not os.path.exists(stable), "planning writes nothing"
+    idx.apply(stable, change)
+    assert sorted(d.filename for d in idx.current(stable)) == names
+    for dist in change.promote:
+        folder = os.path.join("packages", "hello-world", dist.filename)
+        assert _sha(os.path.join(stable, folder)) == _sha(os.path.join(testing, folder)) == dist.sha256
+    again = idx.plan(stable, promote=(testing, "hello-world", "1.1.0"))
+    assert not again.changed and sorted(again.unchanged) == names and len(again.promote) == 2
+    env = dict(os.environ, PIP_CONFIG_FILE=os.devnull)
+    env.pop("PIP_FIND_LINKS", None)
+    got = tmp_path / "got"  # the wheel: pip would build the (test) sdist, which holds no project
+    out = subprocess.run(
+        [sys.executable, "-m", "pip", "download", "--isolated", "--no-deps", "--no-cache-dir", "--only-binary", ":all:",
+         "-i", "file://%s/simple/" % stable, "-d", str(got), "hello-world"],
+        env=env, capture_output=True, text=True, check=False)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert os.listdir(got) == [names[0]], out.stdout
+    assert _sha(str(got / names[0])) == _sha(os.path.join(testing, "packages", "hello-world", names[0]))
+
+
+def test_promote_refusals_and_a_source_changed_after_planning(tmp_path):
+    src, testing, stable = tmp_path / "src", str(tmp_path / "testing"), str(tmp_path / "stable")
+    src.mkdir()
+    publish(testing, [wheel(str(src), version="1.0.0")])
+    with pytest.raises(idx.PypiIndexError, match="^hello-world 2.0 is not in the index '%s': nothing to promote into "
+                       "'%s'.$" % (testing, stable)):
+        idx.plan(stable, promote=(testing, "hello-world", "2.0"))
+    nowhere = str(tmp_path / "none")
+    with pytest.raises(idx.PypiIndexError, match=r"^hello-world 1.0 is not in the index '%s' \(it serves nothing\)"
+                       % nowhere):
+        idx.plan(stable, promote=(nowhere, "hello-world", "1.0"))
+    with pytest.raises(idx.PypiIndexError, match="^promote_from '%s' is the index itself" % testing):
+        idx.plan(testing, promote=(testing, "hello-world", "1.0"))
+    with pytest.raises(idx.PypiIndexError, match="^Version 'x.y' is not a PEP 440 version.$"):
+        idx.plan(stable, promote=(testing, "hello-world", "x.y"))
+    other = tmp_path / "other"
+    other.mkdir()
+    publish(stable, [wheel(str(other), version="1.0.0", extra=b"other bytes")])
+    with pytest.raises(idx.PypiIndexError, match="^File 'Hello_World-1.0.0-py3-none-any.whl' is already published "
+                       "with other bytes"):
+        idx.plan(stable, promote=(testing, "hello-world", "1.0.0"))
+    fresh = str(tmp_path / "fresh")
+    change = idx.plan(fresh, promote=(testing, "hello-world", "1.0.0"))
+    served = os.path.join(testing, "packages", "hello-world", "Hello_World-1.0.0-py3-none-any.whl")
+    os.replace(wheel(str(other), version="1.0.0", extra=b"other bytes"), served)  # other bytes, the same name
+    with pytest.raises(idx.PypiIndexError, match="^File '%s' changed since this change was planned" % served):
+        idx.apply(fresh, change)
+    assert not os.path.exists(fresh), "a failed first change leaves no index"
+    with pytest.raises(idx.PypiIndexError, match="^File '%s' is other, not the bytes the index '%s' links"
+                       % (served, testing)):
+        idx.plan(fresh, promote=(testing, "hello-world", "1.0.0"))

@@ -54,8 +54,8 @@ def params(**kw):
 @pytest.mark.parametrize("kind, option, value, message", [
     ("apt", "keep", 3, "option 'keep' does not apply to type=apt (it applies to: yum)."),
     ("yum", "suites", [{"codename": "bookworm"}], "option 'suites' does not apply to type=yum (it applies to: apt)."),
-    ("pypi", "promote_from", "bookworm-testing",
-     "option 'promote_from' does not apply to type=pypi (it applies to: apt)."),
+    ("devpi", "promote_from", "/srv/pypi-testing",
+     "option 'promote_from' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
     ("pypi", "key_type", "ed25519", "option 'key_type' does not apply to type=pypi (it applies to: apt, yum)."),
     ("devpi", "path", "/srv/x",
      "option 'path' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
@@ -128,6 +128,77 @@ def test_pypi_run_in_check_mode_writes_nothing_then_publishes(tmp_path):
     assert rp.run(p) == dict(done, changed=False, added=[], unchanged=[os.path.basename(whl)])
     with pytest.raises(rp.PublishError, match="^state is present but files is empty"):
         rp.run(params(type="pypi", path=root))
+
+
+# --- promotion ---------------------------------------------------------------------------------------
+
+def _sha256(path):
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def test_pypi_promotion_through_run_check_apply_again(tmp_path):
+    from test__pypi_index import sdist, wheel
+
+    testing, stable = str(tmp_path / "testing"), str(tmp_path / "stable")
+    files = [wheel(str(tmp_path)), sdist(str(tmp_path))]
+    rp.run(params(type="pypi", path=testing, files=files))
+    p = params(type="pypi", path=stable, promote_from=testing, name="hello-world", version="1.0.0")
+    check = rp.run(p, check_mode=True)
+    assert not os.path.exists(stable)
+    done = rp.run(p)
+    names = sorted(os.path.basename(f) for f in files)
+    promotions = [dict(filename=n, sha256=_sha256(os.path.join(testing, "packages", "hello-world", n)),
+                       promote_from=testing) for n in names]
+    assert check == done
+    assert done["changed"] and sorted(done["promoted"]) == names and done["added"] == []
+    assert sorted(done["promotions"], key=lambda d: d["filename"]) == promotions
+    again = rp.run(p)
+    assert again == dict(done, changed=False, promoted=[], unchanged=again["unchanged"])
+    assert sorted(again["unchanged"]) == names
+    assert rp.run(p, check_mode=True) == again
+    assert rp.run(params(type="pypi", path=stable, files=files))["changed"] is False
+
+
+@pytest.mark.skipif(not all(shutil.which(t) for t in ("createrepo_c", "rpmsign", "rpmbuild")),
+                    reason="needs rpmbuild, rpmsign and createrepo_c")
+def test_yum_promotion_through_run_check_apply_again(tmp_path):
+    from test__yum_repo import make_rpm
+
+    testing, stable = str(tmp_path / "testing"), str(tmp_path / "stable")
+    rp.run(params(type="yum", path=testing, files=[make_rpm(str(tmp_path), "hello", "2.0")]))
+    os.makedirs(stable)
+    shutil.copytree(os.path.join(testing, "gnupg"), os.path.join(stable, "gnupg"))
+    p = params(type="yum", path=stable, promote_from=testing, name="hello", version="2.0")
+    check = rp.run(p, check_mode=True)
+    assert os.listdir(stable) == ["gnupg"]
+    done = rp.run(p)
+    name = "hello-2.0-1.noarch.rpm"
+    digest = _sha256(os.path.join(testing, "packages", name))
+    assert check["promoted"] == done["promoted"] == [name] and done["changed"] and done["added"] == []
+    assert done["promotions"] == [dict(filename=name, sha256=digest, promote_from=testing)]
+    assert _sha256(os.path.join(stable, "packages", name)) == digest
+    again = rp.run(p)
+    assert not again["changed"] and again["promoted"] == [] and again["unchanged"] == [name]
+    assert again["promotions"] == done["promotions"] and again["fingerprint"] == done["fingerprint"]
+
+
+@pytest.mark.parametrize("kind, extra, message", [
+    ("pypi", dict(state="absent"), "promote_from promotes with state present, not absent: withdraw and promote in two "
+                                   "tasks."),
+    ("apt", dict(state="absent", promote_from="bookworm-testing"), "promote_from promotes with state present, not "
+                                                                   "absent: withdraw and promote in two tasks."),
+    ("yum", dict(promote_from="yum-testing"), "promote_from 'yum-testing' is not an absolute path: for type=yum give "
+                                              "the root directory of the repository to promote from."),
+    ("pypi", dict(promote_from="bookworm"), "promote_from 'bookworm' is not an absolute path: for type=pypi give the "
+                                            "root directory of the repository to promote from."),
+])
+def test_promotion_parameters_that_are_refused(tmp_path, kind, extra, message):
+    p = params(type=kind, path=str(tmp_path / "repo"), promote_from="/srv/testing", name="hello", version="1.0")
+    p.update(extra)
+    with pytest.raises(rp.PublishError, match="^%s$" % re.escape(message)):
+        rp.run(p)
+    assert not os.path.exists(tmp_path / "repo")
 
 
 # --- a plan made outside the lock is refused, not applied -----------------------------------------

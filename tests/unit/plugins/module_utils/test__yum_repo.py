@@ -333,3 +333,104 @@ def test_publishes_killed_at_random_moments_leave_a_working_repository(tmp_path,
     assert not [n for n in os.listdir(root) if n.startswith(".") and n != ".lock"]
     print("yum kill test: %d attempts, %d kills, %d completed, %d switched, %d orphans seen after kills, windows %s"
           % (attempts, kills, completed, switched, orphans, window))
+
+
+def sha256(path):
+    import hashlib
+
+    with open(path, "rb") as handle:
+        return hashlib.sha256(handle.read()).hexdigest()
+
+
+def checksig(root, path, db):
+    """rpmkeys at signature level against the public key ``root`` serves (independent of the code)."""
+    subprocess.run(["rpmkeys", "--dbpath", db, "--import", root + "/current/RPM-GPG-KEY-pkgops"], check=True)
+    return subprocess.run(["rpmkeys", "--dbpath", db, "--define", "_pkgverify_level signature", "--checksig", path],
+                          capture_output=True, text=True, check=False)
+
+
+def test_promote_copies_the_same_signed_bytes_from_a_testing_repository(tmp_path, rpms):
+    testing, stable = str(tmp_path / "testing"), str(tmp_path / "stable")
+    publish(yum.Config(root=testing), [rpms["hello1"], rpms["hello2"], rpms["other"]])
+    os.makedirs(stable)
+    shutil.copytree(os.path.join(testing, "gnupg"), os.path.join(stable, "gnupg"))  # the same key
+    cfg = yum.Config(root=stable)
+    change = yum.plan(cfg, promote=(testing, "hello", "2.0"))
+    assert change.changed and [p.filename for p in change.copy] == ["hello-2.0-1.noarch.rpm"] and not change.add
+    assert os.listdir(stable) == ["gnupg"], "planning writes nothing"
+    yum.apply(cfg, change)
+    name = "hello-2.0-1.noarch.rpm"
+    assert sorted(yum.holdings(stable)) == [name]
+    assert sha256(os.path.join(stable, "packages", name)) == sha256(os.path.join(testing, "packages", name))
+    assert change.copy[0].sha256 == sha256(os.path.join(testing, "packages", name))
+    assert sha256(os.path.join(stable, "packages", name)) != sha256(rpms["hello2"]), "the signed file, not the input"
+    signed = checksig(stable, os.path.join(stable, "current", "packages", name), str(tmp_path / "rpmdb"))
+    assert signed.returncode == 0 and "signatures OK" in signed.stdout, signed.stdout + signed.stderr
+    proc = dnf_makecache(stable, str(tmp_path / "dnf"))
+    assert proc.returncode == 0 and proc.stdout.split() == ["hello-2.0"], proc.stdout + proc.stderr
+    again = yum.plan(cfg, promote=(testing, "hello", "2.0-1"))
+    assert not again.changed and again.unchanged == [name] and [p.filename for p in again.promote] == [name]
+    with pytest.raises(yum.YumRepoError, match="^hello 9.9 is not in the yum repository '%s': nothing to promote "
+                       "into '%s'.$" % (testing, stable)):
+        yum.plan(cfg, promote=(testing, "hello", "9.9"))
+    nowhere = str(tmp_path / "none")
+    with pytest.raises(yum.YumRepoError, match="^hello 1.0 is not in the yum repository '%s' \\(it serves nothing\\): "
+                       "nothing to promote into '%s'.$" % (nowhere, stable)):
+        yum.plan(cfg, promote=(nowhere, "hello", "1.0"))
+
+
+def test_promote_refusals(tmp_path, rpms):
+    testing, other = str(tmp_path / "testing"), str(tmp_path / "other")
+    publish(yum.Config(root=testing), [rpms["hello1"], rpms["hello2"]])
+    signer = yum.state(_repo_base.current(testing))["signer"]
+    publish(yum.Config(root=other), [rpms["other"]])  # a repository with a key of its own
+    mine = yum.state(_repo_base.current(other))["signer"]
+    with pytest.raises(yum.YumRepoError, match="^hello 2.0 in the yum repository '%s' is signed with key %s, and '%s' "
+                       "signs with %s: a promotion copies the same bytes" % (testing, signer, other, mine)):
+        yum.plan(yum.Config(root=other), promote=(testing, "hello", "2.0"))
+    fresh = str(tmp_path / "fresh")
+    with pytest.raises(yum.YumRepoError, match="and '%s' has no signing key yet" % fresh):
+        yum.plan(yum.Config(root=fresh), promote=(testing, "hello", "2.0"))
+    assert not os.path.exists(fresh)
+    with pytest.raises(yum.YumRepoError, match="^promote_from '%s' is the repository itself" % testing):
+        yum.plan(yum.Config(root=testing), promote=(testing, "hello", "2.0"))
+    with pytest.raises(yum.YumRepoError, match="^nope 1.0 is not in the yum repository '%s': nothing to promote into "
+                       "'%s'.$" % (testing, other)):
+        yum.plan(yum.Config(root=other), promote=(testing, "nope", "1.0"))
+
+
+def test_a_source_changed_after_planning_fails_the_promotion_and_applies_nothing(tmp_path, rpms):
+    testing, stable = str(tmp_path / "testing"), str(tmp_path / "stable")
+    publish(yum.Config(root=testing), [rpms["hello1"], rpms["hello2"]])
+    cfg = yum.Config(root=stable)
+    shutil.copytree(os.path.join(testing, "gnupg"), os.path.join(stable, "gnupg"))
+    publish(cfg, [rpms["other"]])
+    change = yum.plan(cfg, promote=(testing, "hello", "2.0"))
+    source = os.path.join(testing, "packages", "hello-2.0-1.noarch.rpm")
+    shutil.copyfile(rpms["hello1"], source + ".new")
+    os.replace(source + ".new", source)  # other bytes under the planned name
+    with pytest.raises(yum.YumRepoError, match="^'%s' changed after this promotion was planned" % source):
+        yum.apply(cfg, change)
+    assert sorted(yum.holdings(stable)) == ["other-0.1-1.noarch.rpm"]
+    assert sorted(os.listdir(os.path.join(stable, "packages"))) == ["other-0.1-1.noarch.rpm"]
+    os.unlink(source)
+    with pytest.raises(yum.YumRepoError, match="^'%s' left its repository after this promotion was planned" % source):
+        yum.apply(cfg, change)
+    assert sorted(yum.holdings(stable)) == ["other-0.1-1.noarch.rpm"]
+
+
+def test_a_promoted_rpm_that_does_not_verify_with_the_repository_key_is_refused_when_applied(tmp_path, rpms):
+    """The plan's signer check aside, apply's rpmkeys check refuses bytes this repository's key did not sign."""
+    testing, stable = str(tmp_path / "testing"), str(tmp_path / "stable")
+    publish(yum.Config(root=testing), [rpms["hello2"]])
+    publish(yum.Config(root=stable), [rpms["other"]])
+    cfg = yum.Config(root=stable)
+    src = yum.state(_repo_base.current(testing))
+    name = "hello-2.0-1.noarch.rpm"
+    path = os.path.join(testing, "packages", name)
+    change = yum.plan(cfg)
+    change.copy = [yum.Rpm(path=path, filename=name, sha256=sha256(path), **src["files"][name])]
+    change.holds[name] = src["files"][name]
+    with pytest.raises(_repo_base.RepoCommandError, match="^Checking the promoted packages' signatures"):
+        yum.apply(cfg, change)
+    assert sorted(yum.holdings(stable)) == ["other-0.1-1.noarch.rpm"]

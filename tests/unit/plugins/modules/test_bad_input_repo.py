@@ -225,7 +225,18 @@ REPO_CASES = {
                                "state is absent but all of the following are missing: version"),
     "promote-without-name": ({}, apt(promote_from="bookworm"),
                              "missing parameter(s) required by 'promote_from': name, version"),
-    "pypi-present-without-files": ({}, pypi(), "state is present but files is empty: name the artifacts to publish."),
+    "pypi-present-without-files": ({}, pypi(), "state is present but files is empty: name the artifacts to publish (or promote_from)."),
+    "yum-promote-from-a-name": ({}, yum(promote_from="yum-testing", name="hello", version="1.0"),
+                                "promote_from 'yum-testing' is not an absolute path: for type=yum give the root directory of "
+                                "the repository to promote from."),
+    "pypi-promote-from-nothing": ({}, pypi(promote_from="{root}/testing", name="hello-world", version="1.0"),
+                                  "hello-world 1.0 is not in the index '{root}/testing' (it serves nothing): nothing to promote "
+                                  "into '{root}/index'."),
+    "devpi-promote": ({}, dict(type="devpi", url="http://127.0.0.1:9/u/i/", username="u", password="s3cret-pw",
+                               promote_from="/srv/testing", name="x", version="1"),
+                      "option 'name' does not apply to type=devpi (it applies to: pypi, apt, yum); option 'promote_from' does "
+                      "not apply to type=devpi (it applies to: pypi, apt, yum); option 'version' does not apply to type=devpi "
+                      "(it applies to: pypi, apt, yum)."),
     "apt-key-expiry-words": ({}, apt(key_expiry="two years"),
                              "key_expiry 'two years' is not an expiry gpg takes: use Ny, Nm, Nw, Nd (years, months, weeks, days), "
                              "a date YYYY-MM-DD, or never."),
