@@ -409,3 +409,10 @@ def test_promote_refusals_and_a_source_changed_after_planning(tmp_path):
     with pytest.raises(idx.PypiIndexError, match="^File '%s' is other, not the bytes the index '%s' links"
                        % (served, testing)):
         idx.plan(fresh, promote=(testing, "hello-world", "1.0.0"))
+
+
+def test_an_artifact_that_cannot_be_read_is_named_with_the_reason(tmp_path):
+    (tmp_path / "hello_world-1.0-py3-none-any.whl").mkdir()
+    with pytest.raises(idx.PypiIndexError) as exc:
+        idx.read_dist(str(tmp_path / "hello_world-1.0-py3-none-any.whl"))
+    assert str(exc.value) == "File '%s/hello_world-1.0-py3-none-any.whl' is not a readable distribution: Is a directory." % tmp_path
