@@ -370,15 +370,45 @@ def verify(gen, cfg, fpr):
                                "Release.gpg of suite %s" % suite.codename)
 
 
-def _collect_orphans(root, old, gen):
+def _collect_orphans(root, old, gen, traces):
     """Delete the pool files neither the served indices nor the served database name (left by killed changes)
-    and a pending ``.gc``; under the lock, before the change."""
-    known = _known(gen, root) if old else set()
-    if old:
-        _base.finish_gc(root, known, "pool")
-    dists = os.path.join(old, "public", "dists") if old else ""
-    named = known | {r.filekey for codename in (sorted(os.listdir(dists)) if old else []) for r in _index_rows(old, codename)}
-    _base.collect_orphans(root, "pool", named)
+    and a pending ``.gc``; under the lock, before the change. Only when a killed change left ``traces``
+    (``_repo_base.traces_of_killed``): else the pool holds only what the served state names, and walking it and
+    reading its indices would cost more than the change itself in a large repository."""
+    if not old or not traces:
+        return
+    known = _known(gen, root)
+    _base.finish_gc(root, known, "pool")
+    strays = _base.orphans(root, "pool", known)
+    if strays:  # the served indices are read only for files the served database does not know
+        dists = os.path.join(old, "public", "dists")
+        named = {r.filekey for codename in sorted(os.listdir(dists)) for r in _index_rows(old, codename)}
+        _base.collect(root, [rel for rel in strays if rel not in named], "pool")
+
+
+def _actions(change):
+    """The reprepro commands (argv tails, what) that change the database of a generation for ``change``."""
+    actions = [(["--component", change.component, "include" + up.kind, change.codename, up.path],
+                "Adding '%s' to %s" % (up.path, change.codename)) for up in change.add]
+    actions += [(["removesrc", gone.codename, gone.source, gone.version],
+                 "Withdrawing %s %s from %s" % (gone.source, gone.version, gone.codename)) for gone in change.remove]
+    actions += [(["copysrc", copy.to, copy.origin, copy.source, copy.version],
+                 "Promoting %s %s from %s to %s" % (copy.source, copy.version, copy.origin, copy.to))
+                for copy in change.copy]
+    return actions
+
+
+def _update(cfg, gen, change, full):
+    """Change the generation's database, export and sign: a single command (its export of the suites it changed)
+    when that is all there is to do, else each with --export=never and one ``export`` of every suite (``full``:
+    a new repository, configuration or key, whose every Release is written and signed again)."""
+    actions = _actions(change)
+    if len(actions) == 1 and not full:
+        _reprepro(gen, cfg.root, "--export=changed", *actions[0][0], what=actions[0][1] + " (and exporting)")
+        return
+    for argv, what in actions:
+        _reprepro(gen, cfg.root, "--export=never", *argv, what=what)
+    _reprepro(gen, cfg.root, "export", what="Exporting and signing the indices")
 
 
 def apply(cfg, change):
@@ -390,6 +420,8 @@ def apply(cfg, change):
     with _base.applying(cfg.root):
         old = current(cfg.root)
         _base.ensure_planned_from(cfg.root, change.base, old)
+        traces = _base.traces_of_killed(cfg.root, old)
+        _base.mark_dirty(cfg.root)
         _base.clean_stale(cfg.root, old)
         fpr = change.fingerprint or _base.generate_key(cfg.root, cfg.key_type, cfg.uid, cfg.expiry)
         if change.renewal:
@@ -398,19 +430,8 @@ def apply(cfg, change):
         gen = _new_generation(cfg.root, old)
         with open(os.path.join(gen, "conf", "distributions"), "w", encoding="utf-8") as handle:
             handle.write(distributions(cfg, fpr))
-        _collect_orphans(cfg.root, old, gen)
-        args = ["--export=never"]
-        for up in change.add:
-            _reprepro(gen, cfg.root, *(args + ["--component", change.component, "include" + up.kind,
-                                               change.codename, up.path]),
-                      what="Adding '%s' to %s" % (up.path, change.codename))
-        for gone in change.remove:
-            _reprepro(gen, cfg.root, *(args + ["removesrc", gone.codename, gone.source, gone.version]),
-                      what="Withdrawing %s %s from %s" % (gone.source, gone.version, gone.codename))
-        for copy in change.copy:
-            _reprepro(gen, cfg.root, *(args + ["copysrc", copy.to, copy.origin, copy.source, copy.version]),
-                      what="Promoting %s %s from %s to %s" % (copy.source, copy.version, copy.origin, copy.to))
-        _reprepro(gen, cfg.root, "export", what="Exporting and signing the indices")
+        _collect_orphans(cfg.root, old, gen, traces)
+        _update(cfg, gen, change, not old or change.conf_changed or change.renewal is not None)
         if change.conf_changed and old:
             _reprepro(gen, cfg.root, "--delete", "clearvanished", what="Dropping suites no longer configured")
         # the key files are exported every time: a renewed key (same fingerprint, later expiry) reaches clients
@@ -425,6 +446,7 @@ def apply(cfg, change):
         _base.finish_gc(cfg.root, set(), "pool")
         if old:
             _base.remove_tree(old)
+        _base.mark_clean(cfg.root)
     return fpr
 
 

@@ -568,6 +568,31 @@ def remove_tree(path):
     _cmd.run(["rm", "-rf", "--one-file-system", path], check=False)
 
 
+DIRTY = ".dirty"  # ROOT/.dirty: a change under way, which may add files to the shared area before its switch
+
+
+def traces_of_killed(root, keep):
+    """Whether a change may have been killed here with files added to the shared area that nothing serves: its
+    ``DIRTY`` mark is left, or a generation other than ``keep``, a ``.current.new`` or a ``.gc`` (read before
+    ``clean_stale`` removes them). Without any, the shared area holds only what the served state names."""
+    gens = os.path.join(root, "generations")
+    stale = os.path.isdir(gens) and any(os.path.realpath(os.path.join(gens, n)) != keep for n in os.listdir(gens))
+    return stale or any(os.path.lexists(os.path.join(root, n)) for n in (DIRTY, ".current.new", ".gc"))
+
+
+def mark_dirty(root):
+    """Mark a change under way (before it adds to the shared area): a kill leaves the mark for the next change."""
+    os.close(os.open(os.path.join(root, DIRTY), os.O_WRONLY | os.O_CREAT | os.O_CLOEXEC, 0o644))
+
+
+def mark_clean(root):
+    """The change switched and removed what its switch left: the shared area holds only what is served."""
+    try:
+        os.unlink(os.path.join(root, DIRTY))
+    except FileNotFoundError:
+        pass
+
+
 def clean_stale(root, keep):
     """Remove generations other than ``keep`` and the scratch files (``*.part``, ``.current.new``) of killed
     changes (under the lock, no change is under way)."""
@@ -650,4 +675,4 @@ def finish_gc(root, known, area):
 __all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key",
                         "generate_key", "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
                         "stop_agent", "work_dir", "change", "ours", "served", "applying", "recover", "undo_first", "published", "ensure_planned_from",
-                        "new_generation", "clean_stale", "switch", "write_gc", "collect", "orphans", "collect_orphans", "finish_gc"]
+                        "new_generation", "traces_of_killed", "mark_dirty", "mark_clean", "clean_stale", "switch", "write_gc", "collect", "orphans", "collect_orphans", "finish_gc"]
