@@ -12,19 +12,22 @@ Layout of the repository directory ``root``::
     generations/ID/public/ what clients fetch: dists/ (signed), the public key, pool -> ../../../pool
     pool/                  the package files, shared by the generations
     current -> generations/ID
-    .lock, .gc
+    .lock, .gc, .dirty
 
-A web server serves ``root/current/public``. A change builds a new generation: conf, db and
-dists are copied and the pool is shared (a pool file is never rewritten: its name carries its
+A web server serves ``root/current/public``. A change builds a new generation: conf and db are
+copied (reprepro rewrites its Berkeley DB files in place), dists are hard-linked (reprepro writes
+each index, Release and signature as NAME.new and renames it over NAME, so the served files are
+never written through) and the pool is shared (a pool file is never rewritten: its name carries its
 package, version and architecture, and published files are immutable). reprepro works on the
 copy with --keepunreferencedfiles, so the served generation's files stay; it exports and signs;
 the signatures are verified with the exported public key, and only then does one ``rename`` of
 the ``current`` symlink publish it. Files the new generation no longer references are listed in
 ``.gc`` before the switch and deleted after it. A change killed at any moment leaves ``current``
-on the old, complete, signed generation; the next change removes the unfinished generation,
-every pool file that neither the served indices nor the served database name (what killed
-changes added), and finishes a pending ``.gc``. A first publish that fails leaves no repository
-(``_repo_base.applying``).
+on the old, complete, signed generation, and traces: its ``.dirty`` mark, its generation. The next
+change removes the unfinished generation and, seeing the traces, every pool file that neither the
+served indices nor the served database name (what killed changes added), and finishes a pending
+``.gc``; without traces the pool holds only what is served, and is not walked. A first publish
+that fails leaves no repository (``_repo_base.applying``).
 """
 
 from __future__ import annotations
@@ -102,6 +105,7 @@ class Plan:
     codename: str = ""
     component: str = "main"
     base: t.Optional[str] = None  # the served generation planned from
+    unreferences: bool = True  # the change may leave pool files nothing names (apply asks reprepro which)
     renewal: t.Optional[_base.Renewal] = None  # the key's renewal before signing
 
 
@@ -141,13 +145,49 @@ def _reprepro(gen, root, *args, what="reprepro"):
 
 
 def _paragraphs(text, only):
-    """The stanzas of an index, or those mentioning ``only`` (a cheap filter before parsing)."""
-    for block in text.split("\n\n"):
-        if block.strip() and (only is None or only in block):
-            yield block
+    """The stanzas of an index, or those mentioning ``only`` (found by searching the text, not by splitting it all:
+    an index of a large repository has tens of thousands of stanzas)."""
+    if only is None:
+        yield from (block for block in text.split("\n\n") if block.strip())
+        return
+    at = text.find(only)
+    while at != -1:
+        start = text.rfind("\n\n", 0, at)
+        start = 0 if start == -1 else start + 2
+        end = text.find("\n\n", at)
+        end = len(text) if end == -1 else end
+        if text[start:end].strip():
+            yield text[start:end]
+        at = text.find(only, end)
 
 
-def _index_rows(gen, codename, only=None):
+def _indices(gen, codename, read=None):
+    """[(architecture, text)] of each index of ``codename``: every component's binary-ARCH/Packages, and its
+    source/Sources.gz as architecture ``source``; kept in ``read`` (a dict) when given, so a plan reads each once."""
+    if read is not None:
+        if (gen, codename) not in read:
+            read[(gen, codename)] = list(_indices(gen, codename))
+        return read[(gen, codename)]
+    return list(_read_indices(os.path.join(gen, "public", "dists", codename)))
+
+
+def _read_indices(dists):
+    if not os.path.isdir(dists):
+        return
+    for component in sorted(os.listdir(dists)):
+        folder = os.path.join(dists, component)
+        if not os.path.isdir(folder):
+            continue
+        for index in sorted(os.listdir(folder)):
+            if index.startswith("binary-") and os.path.isfile(os.path.join(folder, index, "Packages")):
+                with open(os.path.join(folder, index, "Packages"), encoding="utf-8") as handle:
+                    yield index[len("binary-"):], handle.read()
+            elif index == "source" and os.path.isfile(os.path.join(folder, index, "Sources.gz")):
+                with gzip.open(os.path.join(folder, index, "Sources.gz"), "rt", encoding="utf-8") as handle:
+                    yield "source", handle.read()
+
+
+def _index_rows(gen, codename, only=None, read=None):
     """Rows of what ``codename`` holds (of source ``only``), read from its exported indices.
 
     Reading the served Packages and Sources files takes no reprepro lock, so a planning run
@@ -155,43 +195,33 @@ def _index_rows(gen, codename, only=None):
     """
     from debian.deb822 import Packages, Sources
 
-    dists = os.path.join(gen, "public", "dists", codename)
     rows = []
-    if not os.path.isdir(dists):
-        return rows
-    for component in sorted(os.listdir(dists)):
-        folder = os.path.join(dists, component)
-        if not os.path.isdir(folder):
-            continue
-        for index in sorted(os.listdir(folder)):
-            if index.startswith("binary-"):
-                path, arch = os.path.join(folder, index, "Packages"), index[len("binary-"):]
-                if not os.path.isfile(path):
-                    continue
-                with open(path, encoding="utf-8") as handle:
-                    text = handle.read()
-                for block in _paragraphs(text, only):
-                    para = Packages(block)
-                    source, _sep, sver = para.get("Source", para["Package"]).partition(" ")
-                    rows.append(PackageRow(source, sver.strip("()") or para["Version"], para["Package"],
-                                           para["Version"], arch, para["Filename"]))
-            elif index == "source":
-                path = os.path.join(folder, index, "Sources.gz")
-                if not os.path.isfile(path):
-                    continue
-                with gzip.open(path, "rt", encoding="utf-8") as handle:
-                    text = handle.read()
-                for block in _paragraphs(text, only):
-                    para = Sources(block)
-                    dsc = next(f["name"] for f in para["Files"] if f["name"].endswith(".dsc"))
-                    rows.append(PackageRow(para["Package"], para["Version"], para["Package"], para["Version"],
-                                           "source", "%s/%s" % (para["Directory"], dsc)))
+    for arch, text in _indices(gen, codename, read):
+        for block in _paragraphs(text, only):
+            if arch != "source":
+                para = Packages(block)
+                source, _sep, sver = para.get("Source", para["Package"]).partition(" ")
+                rows.append(PackageRow(source, sver.strip("()") or para["Version"], para["Package"],
+                                       para["Version"], arch, para["Filename"]))
+            else:
+                para = Sources(block)
+                dsc = next(f["name"] for f in para["Files"] if f["name"].endswith(".dsc"))
+                rows.append(PackageRow(para["Package"], para["Version"], para["Package"], para["Version"],
+                                       "source", "%s/%s" % (para["Directory"], dsc)))
     return [r for r in rows if only is None or r.source == only]
 
 
-def listing(gen, codename, source):
+def holds_name(gen, codename, kind, name, read=None):
+    """Whether ``codename`` has a binary (``kind`` deb) or source (dsc) package called ``name``, which a new one
+    of that name replaces (so the files of the old one may lose their last reference)."""
+    line = "Package: %s\n" % name
+    return any(text.startswith(line) or ("\n" + line) in text for arch, text in _indices(gen, codename, read)
+               if (arch == "source") == (kind == "dsc"))
+
+
+def listing(gen, codename, source, read=None):
     """The ``PackageRow`` of ``source`` in ``codename``."""
-    return _index_rows(gen, codename, only=source)
+    return _index_rows(gen, codename, only=source, read=read)
 
 
 def pool_dir(component, source):
@@ -277,13 +307,13 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
     result.conf_changed = new_key or conf_now != distributions(cfg, fpr)
 
     uploads = [read_upload(p, component) for p in expand(files)]
-    listed = {}
+    listed, read = {}, {}
 
     def rows(source, where=codename):
         if gen is None:
             return []
         if (where, source) not in listed:
-            listed[(where, source)] = listing(gen, where, source)
+            listed[(where, source)] = listing(gen, where, source, read)
         return listed[(where, source)]
 
     for up in uploads:
@@ -316,6 +346,8 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
             raise AptRepoError("%s %s is not in %s: nothing to promote." % (source, version, origin))
         if sorted(r.filekey for r in found) != sorted(r.filekey for r in rows(source) if r.source_version == version):
             result.copy.append(Promotion(codename, origin, source, version))
+    result.unreferences = bool(result.remove or result.copy or result.conf_changed or gen is None
+                               or any(holds_name(gen, codename, up.kind, up.name, read) for up in result.add))
     served_key = os.path.join(gen, "public", cfg.key_name + ".asc") if gen else None
     result.renewal, result.changed = _base.key_upkeep(cfg, fpr, served_key, bool(
         result.create or result.conf_changed or result.add or result.remove or result.copy))
@@ -330,7 +362,9 @@ def _referenced(gen, filekey, source, codenames):
 
 
 def _new_generation(root, old):
-    """A generation to change: conf, db and dists copied from ``old``; the pool shared."""
+    """A generation to change: conf and db copied from ``old`` (reprepro rewrites its Berkeley DB files in place),
+    dists hard-linked (reprepro writes an index as NAME.new and renames it over NAME, so a link is never written
+    through: the served generation's files stay as they are), the key files copied; the pool shared."""
     os.makedirs(os.path.join(root, "pool"), exist_ok=True)
     gen = _base.new_generation(root)
     new_pub = os.path.join(gen, "public")
@@ -344,7 +378,7 @@ def _new_generation(root, old):
             if entry == "pool":
                 continue
             if os.path.isdir(src):
-                shutil.copytree(src, dst)
+                shutil.copytree(src, dst, copy_function=os.link if entry == "dists" else shutil.copy2)
             else:
                 shutil.copy2(src, dst)
     else:
@@ -434,11 +468,13 @@ def apply(cfg, change):
         _update(cfg, gen, change, not old or change.conf_changed or change.renewal is not None)
         if change.conf_changed and old:
             _reprepro(gen, cfg.root, "--delete", "clearvanished", what="Dropping suites no longer configured")
+        _base.stop_agent(cfg.root, wait=0)  # signed: the agent exits while the change goes on (applying waits for it)
         # the key files are exported every time: a renewed key (same fingerprint, later expiry) reaches clients
         _base.export_key(cfg.root, fpr, os.path.join(gen, "public", cfg.key_name + ".asc"),
                          os.path.join(gen, "public", cfg.key_name + ".gpg"))
         verify(gen, cfg, fpr)
-        unreferenced = _reprepro(gen, cfg.root, "dumpunreferenced", what="Listing unreferenced files").split()
+        unreferenced = _reprepro(gen, cfg.root, "dumpunreferenced", what="Listing unreferenced files").split() \
+            if change.unreferences else []
         if unreferenced:
             _reprepro(gen, cfg.root, "_forget", *unreferenced, what="Forgetting unreferenced files")
             _base.write_gc(cfg.root, unreferenced)

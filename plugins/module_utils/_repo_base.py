@@ -516,18 +516,27 @@ def published(root):
         pass
 
 
+_stopping: t.Dict[str, t.Set[int]] = {}  # GnuPG home -> the pids of its agents told to stop, not yet seen gone
+
+
 def stop_agent(root, wait=5.0):
-    """Stop the gpg-agent that signing started for the repository's GnuPG home, and wait (up to ``wait``
-    seconds) until it has exited: none outlives a change."""
+    """Stop the gpg-agent that signing started for the repository's GnuPG home (one gpg-connect-agent asks its pid,
+    then KILLAGENT) and wait (up to ``wait`` seconds) until it, and every agent of the home told to stop before, has
+    exited: none outlives a change. ``wait=0`` only tells it, so a change stops the agent as soon as it has signed
+    and waits for it at its end, having done its other work meanwhile."""
     home = gnupg_home(root)
     if not os.path.isdir(home):
         return
-    answer = _cmd.run(["gpg-connect-agent", "--homedir", home, "--no-autostart", "getinfo pid", "/bye"], check=False)
-    found = re.search(r"^D ([0-9]+)", answer.stdout, re.M)
-    _cmd.run(["gpgconf", "--homedir", home, "--kill", "gpg-agent"], check=False)
+    answer = _cmd.run(["gpg-connect-agent", "--homedir", home, "--no-autostart", "getinfo pid", "killagent", "/bye"],
+                      check=False)
+    pids = _stopping.setdefault(home, set())
+    pids.update(int(pid) for pid in re.findall(r"^D ([0-9]+)", answer.stdout, re.M))
+    if not wait:
+        return
     deadline = time.monotonic() + wait
-    while found and _running(int(found.group(1))) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    while any(_running(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.002)
+    del _stopping[home]
 
 
 def _running(pid):

@@ -8,6 +8,7 @@ The kill test publishes in a child process, SIGKILLs it at random moments and ru
 from __future__ import annotations
 
 import os
+import pathlib
 import random
 import shutil
 import signal
@@ -430,3 +431,97 @@ def test_no_gpg_agent_outlives_a_publish(tmp_path, debs):
     assert agents(root) != []
     _repo_base.stop_agent(str(root))
     assert agents(root) == []
+
+
+def test_a_publish_never_writes_through_the_served_generation(tmp_path, debs):
+    """The new generation's dists are hard links to the served one's: every file the two share keeps the bytes it
+    had, at the same place; what reprepro rewrote (the changed suite's indices, Release, signatures) are new files,
+    and the database files are real copies (Berkeley DB writes them in place)."""
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    publish(cfg, [debs["other"]], codename="bookworm-testing")
+    old = apt.current(str(root))
+
+    def files(gen):
+        return {os.stat(p).st_ino: (os.path.relpath(p, gen), pathlib.Path(p).read_bytes())
+                for p in (os.path.join(d, n) for d, dirs, names in os.walk(gen) for n in names)
+                if not os.path.islink(p)}
+
+    before = files(old)
+    publish(cfg, [debs["hello2"]])
+    new = apt.current(str(root))
+    assert new != old and not os.path.exists(old)
+    after = files(new)
+    shared = set(before) & set(after)
+    assert all(after[ino] == before[ino] for ino in shared), "a file shared with the served generation was changed"
+    assert {before[ino][0] for ino in shared} >= {"public/dists/bookworm-testing/InRelease",
+                                                   "public/dists/bookworm-testing/main/binary-amd64/Packages"}
+    rewritten = ["public/dists/bookworm/%s" % n for n in ("InRelease", "Release", "Release.gpg",
+                                                          "main/binary-amd64/Packages", "main/binary-amd64/Packages.gz")]
+    assert not [rel for rel, _data in after.values() if (rel.startswith("db/") or rel in rewritten)
+                and os.stat(os.path.join(new, rel)).st_ino in before], "the database and the changed indices are new files"
+    assert set(rewritten) <= {rel for rel, _data in after.values()}
+    assert [r[3] for r in apt.packages(str(root), "bookworm")] == ["2.0-1"]
+    apt_update(root, "bookworm")
+    apt_update(root, "bookworm-testing")
+
+
+def test_the_pool_is_walked_only_after_a_killed_change(tmp_path, debs):
+    """Files nothing serves reach the pool only from changes killed before their switch, which leave traces (their
+    .dirty mark, a generation). A change that finds none does not walk the pool (in a large repository that costs
+    more than the change itself); one that finds them collects what the served state does not name."""
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    assert not (root / ".dirty").exists(), "a change that finished leaves no mark"
+    stray = root / "pool/main/z/zebra/zebra_1.0-1_all.deb"
+    stray.parent.mkdir(parents=True)
+    shutil.copy(debs["other"], stray)
+    publish(cfg, [debs["other"]], codename="bookworm-testing")
+    assert stray.exists(), "no trace of a killed change: the pool is not walked"
+    # a change killed after reprepro put its file into the pool, whose generation a later killed change removed
+    (root / ".dirty").touch()
+    publish(cfg, codename="bookworm-testing", withdraw=("other", "0.1-1"))
+    assert not stray.exists() and not (root / "pool/main/z").exists()
+    assert not (root / ".dirty").exists()
+    pool, named = served_pool(root)
+    assert pool == named == {"pool/main/h/hello/hello_1.0-1_all.deb"}
+
+
+def test_unreferenced_files_are_listed_when_a_change_can_leave_some(tmp_path, debs):
+    """A new package name leaves every pool file referenced (reprepro is not asked); an upgrade, a withdrawal or a
+    promotion can leave some, which are collected."""
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    first = publish(cfg, [debs["other"]])
+    assert not first.unreferences
+    upgrade = apt.plan(cfg, [debs["hello2"]])
+    assert upgrade.unreferences
+    apt.apply(cfg, upgrade)
+    pool, named = served_pool(root)
+    assert pool == named == {"pool/main/h/hello/hello_2.0-1_all.deb", "pool/main/o/other/other_0.1-1_all.deb"}
+    assert publish(cfg, codename="bookworm-testing", promote=("bookworm", "hello", "2.0-1")).unreferences
+    withdraw = publish(cfg, withdraw=("other", "0.1-1"))
+    assert withdraw.unreferences
+    pool, named = served_pool(root)
+    assert pool == named == {"pool/main/h/hello/hello_2.0-1_all.deb"}
+    assert not apt.holds_name(apt.current(str(root)), "bookworm", "deb", "hell")
+    assert apt.holds_name(apt.current(str(root)), "bookworm", "deb", "hello")
+    assert not apt.holds_name(apt.current(str(root)), "bookworm", "dsc", "hello")
+
+
+def test_a_listing_reads_the_stanzas_of_its_source_only(tmp_path, debs):
+    """A source's rows, found by searching the index, are the rows of the whole index for that source, also for
+    names that start or contain others' and for the first and last stanza."""
+    root = tmp_path / "repo"
+    cfg = config(root)
+    folder = str(tmp_path / "debs")
+    extra = [make_deb(folder, name) for name in ("hello-doc", "ahello", "zhello")]
+    publish(cfg, extra + [debs["hello1"], debs["other"]])
+    gen = apt.current(str(root))
+    every = apt.packages(str(root), "bookworm")
+    assert len(every) == 5
+    for name in ("hello", "hello-doc", "ahello", "zhello", "other", "hell"):
+        assert apt.listing(gen, "bookworm", name) == [r for r in every if r.source == name]
