@@ -517,4 +517,4 @@ def digest_of_tree(root):
 
 
 __all__: t.List[str] = ["AptRepoError", "Suite", "Config", "Plan", "PackageRow", "Withdrawal", "Promotion", "plan", "apply", "current", "public_key",
-                        "packages", "digest_of_tree", "distributions"]
+                        "packages", "digest_of_tree", "distributions", "listing", "holds_name"]

@@ -681,7 +681,8 @@ def finish_gc(root, known, area):
     os.unlink(path)
 
 
-__all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key",
-                        "generate_key", "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked",
-                        "stop_agent", "work_dir", "change", "ours", "served", "applying", "recover", "undo_first", "published", "ensure_planned_from",
-                        "new_generation", "traces_of_killed", "mark_dirty", "mark_clean", "clean_stale", "switch", "write_gc", "collect", "orphans", "collect_orphans", "finish_gc"]
+__all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key", "generate_key",
+                        "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked", "stop_agent",
+                        "work_dir", "change", "ours", "served", "applying", "recover", "undo_first", "published", "ensure_planned_from",
+                        "new_generation", "traces_of_killed", "mark_dirty", "mark_clean", "clean_stale", "switch", "write_gc", "collect",
+                        "orphans", "collect_orphans", "finish_gc"]

@@ -71,7 +71,9 @@ notes:
   - Files in the shared areas that no served index names (C(pool/) for O(type=apt), C(packages/) for O(type=yum)
     and O(type=pypi)) - left by a change killed between copying a file in and switching - and the scratch
     directories and unfinished generations of killed changes are deleted by the next change, under the lock. A
-    file the served index names is never deleted.
+    file the served index names is never deleted. For O(type=apt) the next change looks for such files when a
+    killed change left its traces (its C(.dirty) mark in O(path), its generation), so a publish into a large
+    repository does not walk the whole pool; files put into C(pool/) by other means are not looked for.
   - For O(type=pypi) the served pages are the index's record - a file in C(packages/) they do not link is never
     taken for published (publishing it again adds it) nor served again by a later change (a version withdrawn by a
     change killed before it deleted the file stays withdrawn).
