@@ -43,8 +43,7 @@ _DEB_DISTRIBUTION_RE = re.compile(r"^[-+0-9a-z.]+(?: [-+0-9a-z.]+)*\Z")
 # dpkg: [epoch:]upstream[-revision] in ASCII, upstream starting with a digit.
 _DEB_VERSION_RE = re.compile(r"^(?:[0-9]+:)?[0-9][A-Za-z0-9.+~]*(?:-[A-Za-z0-9.+~]+)?\Z")
 _RPM_RELEASE_RE = re.compile(r"^[A-Za-z0-9._+~^]+\Z")
-# "Name <email>" as dpkg-parsechangelog reads the trailer and rpm the %changelog header.
-_MAINTAINER_RE = re.compile(r"^[^<>\x00-\x1f\s](?:[^<>\x00-\x1f]*[^<>\x00-\x1f\s])? <[^<>@\s]+@[^<>@\s]+>\Z")
+_MAINTAINER_RE = _git.IDENTITY_RE  # "Name <email>" as dpkg-parsechangelog reads the trailer and rpm the %changelog header
 # Control characters other than whitespace, which no changelog format can hold.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 # What Perl's isSPACE sees as whitespace: dch's format splits and blanks these.

@@ -64,6 +64,23 @@ def check_dest_dir(path, option="dest"):
         raise FileError("Directory '%s' (%s) cannot be written: '%s' is not writable by this user." % (path, option, parent))
 
 
+def copy_checked(src, dest, sha256):
+    """Copy ``src`` to ``dest`` when its bytes are those planned (``sha256``): None, else what was found instead
+    ("" when ``src`` is gone, else its sha256), with ``dest`` removed. The repository types' callers name the
+    file and what to do in their own words."""
+    try:
+        shutil.copyfile(src, dest)
+    except FileNotFoundError:
+        if os.path.lexists(dest):
+            os.unlink(dest)
+        return ""
+    got = sha256_of(dest)
+    if got != sha256:
+        os.unlink(dest)
+        return got
+    return None
+
+
 def write_atomic(module, path, text):
     """Write ``text`` to a temp file beside ``path``, then move it into place."""
     directory = os.path.dirname(os.path.abspath(path))

@@ -57,7 +57,8 @@ class Checkout:
         return proc.stdout.strip() if proc.returncode == 0 else None
 
 
-_IDENTITY = re.compile(r"^[^<>\x00-\x1f\s](?:[^<>\x00-\x1f]*[^<>\x00-\x1f\s])? <[^<>@\s]+@[^<>@\s]+>\Z")
+# "Name <email>", as git signs commits, dpkg-parsechangelog reads the trailer and rpm the %changelog header.
+IDENTITY_RE = re.compile(r"^[^<>\x00-\x1f\s](?:[^<>\x00-\x1f]*[^<>\x00-\x1f\s])? <[^<>@\s]+@[^<>@\s]+>\Z")
 
 
 def check_inputs(path, tag, identity=None, expected=None, files=()):
@@ -72,7 +73,7 @@ def check_inputs(path, tag, identity=None, expected=None, files=()):
     if proc.returncode != 0:
         raise GitError("Tag '%s' (tag_prefix and version) is not a valid git tag name (git check-ref-format refuses "
                        "it): use a version and a tag_prefix without spaces, '..', '~', '^', ':', '?', '*', '['." % tag)
-    if identity is not None and not _IDENTITY.match(identity):
+    if identity is not None and not IDENTITY_RE.match(identity):
         raise GitError("identity '%s' is not 'Name <email>'." % identity)
     if expected is not None and not os.path.isdir(expected):
         raise GitError("expected '%s' is not a directory: give the directory holding the project as the release "

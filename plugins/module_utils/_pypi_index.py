@@ -41,14 +41,13 @@ import hashlib
 import html
 import os
 import re
-import shutil
 import tarfile
 import tempfile
 import typing as t
 import zipfile
 
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
-from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
+from ansible_collections.pkgops.release.plugins.module_utils._files import copy_checked, sha256_of
 
 LOCKFILE = ""  # the index's lock is the root directory itself
 
@@ -279,19 +278,13 @@ def _copy_in(root, path, dist):
     os.makedirs(folder, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".incoming-", dir=folder)
     os.close(fd)
-    try:
-        shutil.copyfile(path, tmp)
-        got = sha256_of(tmp)
-        if got != dist.sha256:
-            raise PypiIndexError("File '%s' changed since this change was planned (sha256 %s, planned %s): nothing "
-                                 "was applied; publish again." % (path, got, dist.sha256))
-    except FileNotFoundError:
-        os.unlink(tmp)
+    got = copy_checked(path, tmp, dist.sha256)
+    if got == "":
         raise PypiIndexError("File '%s' is gone since this change was planned: nothing was applied; publish again."
                              % path)
-    except PypiIndexError:
-        os.unlink(tmp)
-        raise
+    if got is not None:
+        raise PypiIndexError("File '%s' changed since this change was planned (sha256 %s, planned %s): nothing "
+                             "was applied; publish again." % (path, got, dist.sha256))
     os.chmod(tmp, 0o644)
     os.replace(tmp, os.path.join(folder, dist.filename))
 

@@ -44,7 +44,7 @@ import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
-from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
+from ansible_collections.pkgops.release.plugins.module_utils._files import copy_checked, sha256_of
 
 YumRepoError = _base.RepoError
 STATE = ".state.json"
@@ -232,14 +232,11 @@ def _checksig(paths, workdir, what):
 
 def _copy(pkg, dest):
     """Copy a promoted package to ``dest``, the bytes planned (sha256) or none."""
-    try:
-        shutil.copyfile(pkg.path, dest)
-    except FileNotFoundError:
+    got = copy_checked(pkg.path, dest, pkg.sha256)
+    if got == "":
         raise YumRepoError("'%s' left its repository after this promotion was planned: nothing was applied; "
                            "promote again." % pkg.path)
-    got = sha256_of(dest)
-    if got != pkg.sha256:
-        os.unlink(dest)
+    if got is not None:
         raise YumRepoError("'%s' changed after this promotion was planned (sha256 %s, planned %s): nothing was "
                            "applied; promote again." % (pkg.path, got, pkg.sha256))
 
