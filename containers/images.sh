@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build (or reuse) the offline test images of pkgops.release:
-#   localhost/pkgops-debian12  Debian 12 with systemd as PID 1 and python3
+#   localhost/pkgops-debian12  Debian 12 with systemd as PID 1, python3 and an OpenSSH server that is
+#                              off until playbooks/demo_up.yml gives a container its own host keys
 #   localhost/pkgops-el9       an EL-family stand-in: the same Debian userland plus rpm, dnf and
 #                              an rpmdb that provides the base system, presenting itself as
 #                              Rocky Linux 9 (see containers/README.md for what it does not prove)
@@ -36,7 +37,7 @@ mirror() {  # the Debian mirror this machine's apt uses
   echo "$uri"
 }
 
-base_pkgs=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates
+base_pkgs=systemd,systemd-sysv,dbus,python3,python3-apt,iproute2,procps,ca-certificates,openssh-server
 el_pkgs=rpm,dnf,python3-dnf
 
 recipe_hash() {  # name -> hash of everything that shapes the image
@@ -53,6 +54,10 @@ debootstrap_rootfs() {  # rootfs extra-packages
   fi
   : > "$rootfs/etc/machine-id"
   rm -f "$rootfs/var/lib/dbus/machine-id"
+  # No host keys in the image (each container makes its own when it is reached over SSH) and sshd off
+  # until then: playbooks/demo_up.yml starts it with the key it authorizes.
+  rm -f "$rootfs"/etc/ssh/ssh_host_*
+  rm -f "$rootfs"/etc/systemd/system/multi-user.target.wants/ssh.service "$rootfs"/etc/systemd/system/sshd.service
   # No apt lists in the image: tests that need packages bring their own repositories.
   rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
 }

@@ -6,7 +6,9 @@
 # copy under .build/demo (made on the first run, in one step: copied and committed beside it,
 # then moved into place), so the tracked example stays as it is and the release gets its commit
 # and tag there. A re-run changes nothing. Extra arguments go to ansible-playbook;
-# PKGOPS_DEMO_DIR moves the working copy.
+# PKGOPS_DEMO_DIR moves the working copy. PKGOPS_DEMO_CONNECTION=ssh reaches the containers over
+# SSH (examples/demo/ssh.yml: a key of the demo's own, host keys pinned, pipelining, ControlPersist)
+# instead of podman exec.
 # When a step fails (scripts/setup.sh, demo_up.yml, release.yml) the last line says where and
 # why, and what to do next; each step's output is also written to log/ beside the working copy.
 set -euo pipefail
@@ -157,6 +159,12 @@ fi
 export ANSIBLE_CONFIG="$top/ansible.cfg"
 export CONTAINERS_CONF="$top/containers/containers.conf"
 inv="$top/examples/demo/inventory.yml"
+inventory=(-i "$inv")
+case "${PKGOPS_DEMO_CONNECTION:-podman}" in
+  podman) ;;
+  ssh) inventory+=(-i "$top/examples/demo/ssh.yml") ;;
+  *) echo "demo: PKGOPS_DEMO_CONNECTION is '$PKGOPS_DEMO_CONNECTION': set it to podman (the default) or ssh" >&2; exit 2 ;;
+esac
 
 # A working copy counts only once it has a commit; it is made beside its place and moved there,
 # so an interrupted first run leaves no half-made copy behind.
@@ -178,10 +186,10 @@ fi
 # to a log that explain_failure reads.
 step=playbooks/demo_up.yml step_log="$logs/demo_up.log"
 rm -f "$step_log"
-ANSIBLE_LOG_PATH="$step_log" ansible-playbook -i "$inv" "$top/playbooks/demo_up.yml"
+ANSIBLE_LOG_PATH="$step_log" ansible-playbook "${inventory[@]}" "$top/playbooks/demo_up.yml"
 step=playbooks/release.yml step_log="$logs/release.log"
 rm -f "$step_log"
-ANSIBLE_LOG_PATH="$step_log" ansible-playbook -i "$inv" "$top/playbooks/release.yml" \
+ANSIBLE_LOG_PATH="$step_log" ansible-playbook "${inventory[@]}" "$top/playbooks/release.yml" \
   -e "@$top/examples/demo/release-vars.yml" -e "build_project_dir=$work/hello-world" "$@"
 
 step="reporting the release" step_log=""
