@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import typing as t
 
 from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of, source_files
@@ -63,11 +64,20 @@ def recorded(outdir, name, print_):
 
 def write(outdir, name, print_, arts, extra=None):
     """Write the record atomically (a killed run leaves the old record or none)."""
-    tmp = os.path.join(outdir, name + ".part")
+    tmp = _part(outdir, name)
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump({"fingerprint": print_, "artifacts": [a.as_dict() for a in arts], "extra": extra or {}},
                   handle, indent=2)
     os.replace(tmp, os.path.join(outdir, name))
+
+
+def _part(outdir, name):
+    """A new file of its own beside ``name`` (mode 0644) to write and then rename: a build that outlived a killed
+    run (a background job) and the next run's build can deliver the same names at once, each file whole."""
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % name, suffix=".part", dir=outdir)
+    os.close(fd)
+    os.chmod(tmp, 0o644)
+    return tmp
 
 
 def deliver(paths, outdir):
@@ -76,8 +86,9 @@ def deliver(paths, outdir):
     arts = []
     for path in paths:
         dest = os.path.join(outdir, os.path.basename(path))
-        shutil.copyfile(path, dest + ".part")
-        os.replace(dest + ".part", dest)
+        tmp = _part(outdir, os.path.basename(path))
+        shutil.copyfile(path, tmp)
+        os.replace(tmp, dest)
         arts.append(Artifact.of(dest))
     return arts
 
