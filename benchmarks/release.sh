@@ -87,6 +87,7 @@ measure() {  # connection: first, no-op, next and the bare script on the demo co
   new_project "$project"
   down
   ansible-playbook "${inv_args[@]}" playbooks/demo_up.yml > /dev/null
+  echo "benchmark: $conn: first release, no-op, next release, bare script" >&2
   t=$(now); release "$args" "$project" "$work/stage-$conn"; fig[first:$conn]=$(since "$t")
   t=$(now); release "$args" "$project" "$work/stage-$conn"; fig[noop:$conn]=$(since "$t")
   unchanged
@@ -157,12 +158,9 @@ PY
   # install and restart on both targets, then ask the health URL
   t=$(now)
   health() {
-    podman exec "$1" python3 -c 'import time, urllib.request
-  for _ in range(50):
-      try:
-          print(urllib.request.urlopen("http://127.0.0.1:8080/health", timeout=2).read().decode()); break
-      except OSError:
-          time.sleep(0.2)'
+    podman exec "$1" python3 -c "$(printf '%s\n' 'import time, urllib.request' 'for _ in range(50):' '    try:' \
+      '        print(urllib.request.urlopen("http://127.0.0.1:8080/health", timeout=2).read().decode()); break' \
+      '    except OSError:' '        time.sleep(0.2)')"
   }
   podman exec pkgops-demo-debian sh -ec "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hello-world=1.3.0-1 >/dev/null
     systemctl restart hello-world" &
@@ -207,6 +205,7 @@ fanout() {  # connection: the next release onto 1, 4 and 8 targets, each after a
   mapfile -t inv_args < "$work/fan-inv-all"
   new_project "$project"
   ansible-playbook "${inv_args[@]}" playbooks/demo_up.yml > /dev/null
+  echo "benchmark: $conn: fan-out onto ${sizes} targets" >&2
   release "$work/fan-inv-all" "$project" "$work/fan-stage-$conn"  # untimed: every target set up at 1.1.0
   for n in ${sizes//,/ }; do
     t=$(now)
@@ -226,6 +225,7 @@ for conn in ${connections//,/ }; do
 done
 apt_ratio="-" yum_ratio="-"
 if [ "$publish" = 1 ]; then
+  echo "benchmark: publishing one package into 10,000 (apt, yum)" >&2
   apt_ratio=$(.venv/bin/python benchmarks/apt_publish.py --sizes 10000 --runs 3 | awk '$1 == 10000 { print $4 }')
   yum_ratio=$(.venv/bin/python benchmarks/yum_publish.py --sizes 10000 --runs 3 | awk '$1 == 10000 { print $4 }')
 fi
