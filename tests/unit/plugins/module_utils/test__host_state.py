@@ -224,6 +224,9 @@ def test_systemctl_that_cannot_answer():
         pytest.skip("needs a systemctl without systemd running")
     with pytest.raises(hs.StateError, match="^The states of the units nope cannot be read: "):
         hs.unit_states(["nope"])
+    confirmed, reasons, _stamp = hs.check("/nonexistent/stamp.json", "d", units=["nope"], active=True)
+    assert not confirmed and reasons[0] == "no stamp of an earlier run"
+    assert reasons[1].startswith("The states of the units nope cannot be read: ") and len(reasons) == 2
 
 
 @needs_dpkg
