@@ -16,8 +16,8 @@ import json
 import os
 import re
 import urllib.error
-import urllib.request
 
+from ansible.module_utils.urls import ConnectionError as UrlError, open_url
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils import _files
 
@@ -139,20 +139,20 @@ def unit_reasons(states, active, enabled):
         if active is not None and (state["active"] == "active") != active:
             reasons.append("unit %s is %s, wanted %s" % (unit, state["active"], "active" if active else "inactive"))
         if enabled is not None and (state["enabled"] in ("enabled", "enabled-runtime", "static", "alias")) != enabled:
-            reasons.append("unit %s is %s at boot, wanted %s" % (unit, state["enabled"] or "unknown",
-                                                                  "enabled" if enabled else "disabled"))
+            wanted = "enabled" if enabled else "disabled"
+            reasons.append("unit %s is %s at boot, wanted %s" % (unit, state["enabled"] or "unknown", wanted))
     return reasons
 
 
 def health_reason(url, contains="", timeout=5):
     """None when ``url`` answers 2xx (with ``contains`` in its body when given), else why not."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # nosec B310 - the role's own health URL
+        with open_url(url, timeout=timeout) as response:
             status = response.status
             body = response.read(1 << 20).decode("utf-8", errors="replace")
     except urllib.error.HTTPError as exc:
         return "health URL %s answered HTTP %s" % (url, exc.code)
-    except (urllib.error.URLError, OSError, ValueError) as exc:
+    except (urllib.error.URLError, UrlError, OSError, ValueError) as exc:
         return "health URL %s did not answer: %s" % (url, getattr(exc, "reason", None) or exc)
     if not 200 <= status < 300:
         return "health URL %s answered HTTP %s" % (url, status)
