@@ -9,7 +9,7 @@ from __future__ import annotations
 DOCUMENTATION = r"""
 module: host_state
 short_description: Confirm in one call that a host still holds what a role last set up
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - With O(state=record) (the last task of a successful role run), writes a stamp, C(DIR/NAME.json), holding
     O(inputs) (a digest of the role's inputs, computed on the controller), the sha256 of each of O(files) (or
