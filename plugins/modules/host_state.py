@@ -139,7 +139,7 @@ data:
   returned: always
   type: dict
   sample: {"exposure": 1.9}
-path:
+stamp:
   description: The stamp's file.
   returned: always
   type: str
@@ -167,7 +167,7 @@ def _record(module, path):
             _files.write_atomic(module, path, after)
         except OSError as exc:
             raise _host_state.StateError("Stamp '%s' cannot be written: %s; run the task with become." % (path, exc.strerror))
-    result = dict(changed=changed, confirmed=False, reasons=[], data=stamp["data"], path=path)
+    result = dict(changed=changed, confirmed=False, reasons=[], data=stamp["data"], stamp=path)
     if module._diff:
         result["diff"] = _files.diff(path, before, after)
     return result
@@ -205,7 +205,7 @@ def main():
     except (_host_state.StateError, _files.FileError) as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(changed=False, confirmed=confirmed, reasons=reasons,
-                     data=(stamp or {}).get("data") or {} if confirmed else {}, path=path)
+                     data=(stamp or {}).get("data") or {} if confirmed else {}, stamp=path)
 
 
 if __name__ == "__main__":
