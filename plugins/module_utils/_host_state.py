@@ -33,6 +33,8 @@ def stamp_path(directory, name):
     """Where the stamp ``name`` lives under ``directory``."""
     if not NAME_RE.match(name or ""):
         raise StateError("Stamp name '%s' is not usable as a file name: use letters, digits and . _ @ + -." % name)
+    if os.path.lexists(directory) and not os.path.isdir(directory):
+        raise StateError("Stamp directory '%s' is a file, not a directory: remove it or give another dir." % directory)
     return os.path.join(directory, name + ".json")
 
 

@@ -162,11 +162,13 @@ def _record(module, path):
     before = before_raw.decode("utf-8", errors="replace") if before_raw is not None else ""
     changed = before != after
     if changed and not module.check_mode:
+        _files.check_dest_dir(p["dir"], "dir")
         try:
             os.makedirs(p["dir"], mode=0o755, exist_ok=True)
             _files.write_atomic(module, path, after)
         except OSError as exc:
-            raise _host_state.StateError("Stamp '%s' cannot be written: %s; run the task with become." % (path, exc.strerror))
+            raise _host_state.StateError("Stamp '%s' cannot be written: %s; make '%s' a directory this user can write "
+                                         "(become: true for /var/lib)." % (path, exc.strerror, p["dir"]))
     result = dict(changed=changed, confirmed=False, reasons=[], data=stamp["data"], stamp=path)
     if module._diff:
         result["diff"] = _files.diff(path, before, after)
