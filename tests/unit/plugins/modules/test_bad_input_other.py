@@ -5,13 +5,14 @@ any request is sent): one exact error, and every file byte-identical."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 
 import pytest
 
 from bad_input import check, register
 
-from ansible_collections.pkgops.release.plugins.modules import devpi_user, git_release, release_manifest
+from ansible_collections.pkgops.release.plugins.modules import devpi_user, git_release, host_state, release_manifest
 
 # --- release_manifest --------------------------------------------------------------------------
 
@@ -208,3 +209,42 @@ def test_devpi_user_refuses(tmp_path, capsys, monkeypatch, name):
 
     monkeypatch.setattr("urllib.request.OpenerDirector.open", no_request)
     refuses(tmp_path, capsys, devpi_user, DEVPI_CASES[name])
+
+
+# --- host_state --------------------------------------------------------------------------------
+
+def stamp(**args):
+    return dict(dict(name="app", dir="{root}/state", inputs="digest-1", files=["{root}/app.conf"]), **args)
+
+
+HOST_STATE_CASES = {
+    "name-with-slash": ({}, stamp(name="../app"),
+                        "Stamp name '../app' is not usable as a file name: use letters, digits and . _ @ + -."),
+    "name-empty": ({}, stamp(name=""), "Stamp name '' is not usable as a file name: use letters, digits and . _ @ + -."),
+    "file-is-a-directory": ({"etc/x": "x\n"}, stamp(files=["{root}/etc"]),
+                            "Path '{root}/etc' is a directory: give the files the role writes, not their directory."),
+    "record-file-is-a-directory": ({"etc/x": "x\n"}, stamp(files=["{root}/etc"], state="record"),
+                                   "Path '{root}/etc' is a directory: give the files the role writes, not their directory."),
+    "record-package-not-installed": ({}, stamp(state="record", package="pkgops-no-such-package", package_manager="dpkg"),
+                                     "Package pkgops-no-such-package is not installed: record the host's state after the "
+                                     "role installed it."),
+    "record-dir-is-a-file": ({"state": "a file\n"}, stamp(state="record"),
+                             "Stamp directory '{root}/state' is a file, not a directory: remove it or give another dir."),
+    "check-dir-is-a-file": ({"state": "a file\n"}, stamp(),
+                            "Stamp directory '{root}/state' is a file, not a directory: remove it or give another dir."),
+    "record-dir-not-writable": ({"state/.keep": "", "state/app.json": ("mode", "{}", 0o644)}, stamp(state="record"),
+                                "Directory '{root}/state' (dir) cannot be written: '{root}/state' is not writable by this "
+                                "user.", lambda root: os.chmod(root / "state", 0o555)),
+    "stamp-is-a-directory": ({"state/app.json/x": "x\n"}, stamp(), "Path '{root}/state/app.json' is a directory, not a file."),
+    "state-unknown": ({}, stamp(state="recorded"), "value of state must be one of: check, record, got: recorded"),
+    "inputs-missing": ({}, stamp(inputs=None), "missing required arguments: inputs"),
+}
+
+
+@pytest.mark.parametrize("name", register("host_state", HOST_STATE_CASES))
+def test_host_state_refuses(tmp_path, capsys, name):
+    if "package" in HOST_STATE_CASES[name][1] and not shutil.which("dpkg-query"):
+        pytest.skip("needs dpkg-query")
+    if name == "record-dir-not-writable" and os.geteuid() == 0:
+        pytest.skip("root writes every directory")
+    refuses(tmp_path, capsys, host_state, HOST_STATE_CASES[name])

@@ -18,7 +18,8 @@ CORPUS = {
     "deb_build": test_bad_input_build.DEB_CASES, "rpm_build": test_bad_input_build.RPM_CASES,
     "python_dist": test_bad_input_build.DIST_CASES, "repo_publish": test_bad_input_repo.REPO_CASES,
     "release_manifest": test_bad_input_other.MANIFEST_CASES, "git_release": test_bad_input_other.GIT_CASES,
-    "devpi_user": test_bad_input_other.DEVPI_CASES, "roles": test_bad_input_roles.ROLE_CASES,
+    "devpi_user": test_bad_input_other.DEVPI_CASES, "host_state": test_bad_input_other.HOST_STATE_CASES,
+    "roles": test_bad_input_roles.ROLE_CASES,
 }
 
 
