@@ -93,6 +93,13 @@ sboms:
   type: list
   elements: str
   sample: [/src/hello-world/dist/hello-world_1.1.0-1_all.deb.cdx.json]
+content:
+  description:
+    - The manifest file's bytes after the run (in check mode, as the run would leave them), base64-encoded - what
+      M(pkgops.release.release_sign) signs.
+  returned: success
+  type: str
+  sample: ewogICJhcnRpZmFjdHMiOiBb...
 manifest:
   description: The manifest as written (or, when left as it was, as the run would have written it).
   returned: always
@@ -107,6 +114,7 @@ manifest:
     seconds: 16.4
 """
 
+import base64
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -141,6 +149,7 @@ def main():
         before, after = _manifest.plan(p["path"], new)
         if after is not None:
             writes.append((p["path"], before, after))
+        result["content"] = base64.b64encode((after if after is not None else before).encode("utf-8")).decode("ascii")
         _write(module, writes, result)
     except (_files.FileError, _sbom.SbomError, ValueError, TypeError) as exc:
         module.fail_json(msg="Manifest '%s': %s" % (p["path"], exc), **result)
