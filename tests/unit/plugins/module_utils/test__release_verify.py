@@ -167,3 +167,27 @@ def test_bad_input_is_named(tmp_path, release):
         rv.verify(str(tmp_path / "m.json"), release["keys"])
     with pytest.raises(rv.VerifyError, match="Public key file '%s' cannot be read" % (tmp_path / "key")):
         rv.verify(release["manifest"], [str(tmp_path / "key")])
+
+
+def test_the_module_reports_in_check_mode_and_fails_with_every_mismatch(release, copy, capsys):
+    import json
+
+    from ansible.module_utils.testing import patch_module_args
+
+    from ansible_collections.pkgops.release.plugins.modules import release_verify
+
+    def run(**args):
+        with patch_module_args(dict(args, _ansible_check_mode=True)):
+            with pytest.raises(SystemExit):
+                release_verify.main()
+        return json.loads(capsys.readouterr().out)
+
+    good = run(manifest=release["manifest"], keys=release["keys"])
+    assert not good.get("failed") and not good["changed"] and len(good["verified"]) == 6
+    resign(release, copy)
+    os.unlink(str(copy["site"] / "yum" / "packages" / "hello-world-1.1.0-1.noarch.rpm"))
+    bad = run(manifest=copy["manifest"], keys=copy["keys"])
+    assert bad["failed"] and bad["mismatches"] == [{
+        "artifact": "hello-world-1.1.0-1.noarch.rpm", "where": copy["url"] + "/yum/packages/hello-world-1.1.0-1.noarch.rpm",
+        "expected": "the package", "got": "HTTP 404 from %s/yum/packages/hello-world-1.1.0-1.noarch.rpm" % copy["url"]}]
+    assert bad["msg"].startswith("The published release does not match its manifest '%s' (1 mismatch): " % copy["manifest"])
