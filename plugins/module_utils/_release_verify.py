@@ -144,7 +144,7 @@ class Check:
     mismatches: t.List[Mismatch] = dataclasses.field(default_factory=list)
     verified: t.List[dict] = dataclasses.field(default_factory=list)
     skipped: t.List[dict] = dataclasses.field(default_factory=list)
-    _cache: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)
+    cache: t.Dict[str, t.Any] = dataclasses.field(default_factory=dict)
 
     def bad(self, artifact, where, expected, got):
         self.mismatches.append(Mismatch(artifact, where, expected, got))
@@ -162,9 +162,9 @@ class Check:
     def signed(self, name, url, sig_url, where, output=None):
         """The verified bytes of ``url`` (detached ``sig_url``, or a signed file when None), or None."""
         key = "signed " + url
-        if key not in self._cache:
-            self._cache[key] = self._signed(url, sig_url, output)
-        data, why = self._cache[key]
+        if key not in self.cache:
+            self.cache[key] = self._signed(url, sig_url, output)
+        data, why = self.cache[key]
         if data is None:
             self.bad(name, where, "a good signature by the release key", why)
         return data
@@ -173,7 +173,7 @@ class Check:
         data, why = fetch(url, self.timeout)
         if data is None:
             return None, why
-        path = os.path.join(self.work, "%d.data" % len(self._cache))
+        path = os.path.join(self.work, "%d.data" % len(self.cache))
         with open(path, "wb") as handle:
             handle.write(data)
         sig_path = None
@@ -262,8 +262,8 @@ def apt_files(check, name, base, suite, component):
     """{file name: (sha256, path)} the signed indexes of ``suite``/``component`` list, or None (mismatch noted)."""
     key = "apt %s %s %s" % (base, suite, component)
     where = "%s/dists/%s/InRelease" % (base, suite)
-    if key in check._cache:
-        files, why = check._cache[key]
+    if key in check.cache:
+        files, why = check.cache[key]
         if files is None:
             check.bad(name, where, "signed indexes", why)
         return files
@@ -276,7 +276,7 @@ def apt_files(check, name, base, suite, component):
         if text is None:
             break
         files.update(_stanza_files(text))
-    check._cache[key] = (None, why) if why else (files, "")
+    check.cache[key] = (None, why) if why else (files, "")
     return apt_files(check, name, base, suite, component) if why else files
 
 
@@ -322,15 +322,15 @@ def _packages(primary):
 
 def yum_packages(check, name, base):
     key = "yum " + base
-    if key not in check._cache:
-        check._cache[key] = (None, "")
+    if key not in check.cache:
+        check.cache[key] = (None, "")
         repomd = check.signed(name, base + "/repodata/repomd.xml", base + "/repodata/repomd.xml.asc",
                               base + "/repodata/repomd.xml.asc")
         if repomd is None:
-            del check._cache[key]
+            del check.cache[key]
             return None
-        check._cache[key] = _yum_primary(check, base, repomd)
-    packages, why = check._cache[key]
+        check.cache[key] = _yum_primary(check, base, repomd)
+    packages, why = check.cache[key]
     if packages is None:
         check.bad(name, base + "/repodata/", "signed metadata", why)
     return packages

@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import shutil
 import threading
 
@@ -191,3 +192,23 @@ def test_the_module_reports_in_check_mode_and_fails_with_every_mismatch(release,
         "artifact": "hello-world-1.1.0-1.noarch.rpm", "where": copy["url"] + "/yum/packages/hello-world-1.1.0-1.noarch.rpm",
         "expected": "the package", "got": "HTTP 404 from %s/yum/packages/hello-world-1.1.0-1.noarch.rpm" % copy["url"]}]
     assert bad["msg"].startswith("The published release does not match its manifest '%s' (1 mismatch): " % copy["manifest"])
+
+
+def test_a_tampered_index_page_and_apt_index_are_reported(release, copy):
+    import glob
+
+    resign(release, copy)
+    page = copy["site"] / "py" / "simple" / "hello-world" / "index.html"
+    page.write_text(re.sub(r"#sha256=[0-9a-f]{64}", "#sha256=" + "0" * 64, page.read_text()))
+    indexes = glob.glob(str(copy["site"] / "apt" / "dists" / "bookworm" / "main" / "binary-*" / "Packages*"))
+    assert indexes
+    for path in indexes:
+        with open(path, "ab") as handle:
+            handle.write(b"\n")
+    found = mismatches(copy)
+    assert [(a, w, e) for a, w, e, _ in found] == [
+        ("Hello_World-1.1.0-py3-none-any.whl", "URL/py/simple/hello-world/", "link #sha256=" + found[0][2][len("link #sha256="):]),
+        ("hello-world_1.1.0-1_all.deb", "URL/apt/dists/bookworm/InRelease", "signed indexes")]
+    assert found[0][3] == "#sha256=" + "0" * 64 and found[0][2] != "link #sha256=" + "0" * 64
+    assert re.match(r"^%s/apt/dists/bookworm/main/binary-\S+/Packages\S* has sha256 [0-9a-f]{64}, InRelease lists [0-9a-f]{64}$"
+                    % copy["url"], found[1][3]), found[1][3]
