@@ -58,8 +58,12 @@ def _write(path, data):
 def sign(root, data, signature="", key_name="archive-keyring", signing_key="", check_mode=False):
     """(signature text, fingerprint, changed): ``signature`` when it verifies ``data`` (bytes) with the served
     key, else a new one (none in check mode: "")."""
+    if os.path.lexists(root) and not os.path.isdir(root):
+        raise SignError("The repository '%s' is a file, not a repository's directory: give the directory "
+                        "repo_publish publishes into." % root)
     if not os.path.isdir(root):
         raise SignError("The repository '%s' does not exist: publish into it first (repo_publish)." % root)
+    served_keyring(root, key_name)  # refused before the lock, which would leave ROOT/.lock behind
     with _base.locked(root):
         keyring = served_keyring(root, key_name)
         fpr, generate = _base.choose_key(root, signing_key, None)

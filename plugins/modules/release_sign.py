@@ -98,8 +98,8 @@ def main():
             path=dict(type="path", required=True),
             data=dict(type="str", required=True),
             signature=dict(type="str", default=""),
-            key_name=dict(type="str", default="archive-keyring"),
-            signing_key=dict(type="str", default=""),
+            key_name=dict(type="str", default="archive-keyring", no_log=False),
+            signing_key=dict(type="str", default="", no_log=False),
         ),
         supports_check_mode=True,
     )
@@ -113,7 +113,7 @@ def main():
     try:
         signature, fpr, changed = _release_sign.sign(p["path"], data, p["signature"] or "", p["key_name"],
                                                      p["signing_key"] or "", module.check_mode)
-    except (_cmd.CommandError, _release_sign.ERRORS) as exc:
+    except (_cmd.CommandError,) + _release_sign.ERRORS as exc:
         module.fail_json(**_cmd.fail_keys(exc, result))
     result.update(changed=changed, signature=signature, fingerprint=fpr)
     module.exit_json(**result)
