@@ -37,8 +37,9 @@ import tempfile
 import typing as t
 import urllib.error
 import urllib.parse
-import urllib.request
 import xml.etree.ElementTree as ET
+
+from ansible.module_utils.urls import open_url
 
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _sbom
 
@@ -118,8 +119,11 @@ def gpgv(keyring_path, signature, data, fingerprint="", output=None):
 def fetch(url, timeout):
     """(bytes, "") or (None, why not)."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as answer:  # nosec: the manifest's own http(s) URLs
+        answer = open_url(url, timeout=timeout, follow_redirects="safe")
+        try:
             return answer.read(), ""
+        finally:
+            answer.close()
     except urllib.error.HTTPError as exc:
         return None, "HTTP %d from %s" % (exc.code, url)
     except (urllib.error.URLError, OSError) as exc:

@@ -60,7 +60,7 @@ options:
   sbom:
     description:
       - Write a CycloneDX SBOM per artifact beside the manifest and name it in the manifest.
-      - The SBOM's timestamp is O(release.date) (YYYY-MM-DD) when given, so a re-run writes the same bytes.
+      - The SBOM's timestamp is the C(date) of O(release) (YYYY-MM-DD) when given, so a re-run writes the same bytes.
     type: bool
     default: true
 requirements:

@@ -26,7 +26,7 @@ extends_documentation_fragment:
   - pkgops.release.attributes.COMMANDS
 options:
   path:
-    description: The repository's directory (as given to M(pkgops.release.repo_publish) O(type=apt) or O(type=yum)).
+    description: The repository's directory (the C(path) of M(pkgops.release.repo_publish) with C(type=apt) or C(type=yum)).
     type: path
     required: true
   data:

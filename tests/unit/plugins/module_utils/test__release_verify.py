@@ -60,7 +60,7 @@ def release(tmp_path_factory):
             handle.write(text)
     manifest = dist / "hello-world-1.1.0.manifest.json"
     manifest.write_text(_manifest.render(data))
-    signature, fpr, _ = _release_sign.sign(roots["apt"], manifest.read_bytes())
+    signature, fpr = _release_sign.sign(roots["apt"], manifest.read_bytes())[:2]
     (dist / "hello-world-1.1.0.manifest.json.asc").write_text(signature)
     keys = [os.path.join(roots["apt"], "current", "public", "archive-keyring.gpg"),
             os.path.join(roots["yum"], "current", "RPM-GPG-KEY-pkgops")]
@@ -89,7 +89,7 @@ def resign(release, copy):
         text = handle.read().replace(copy["old"], copy["url"])
     with open(path, "w", encoding="utf-8") as handle:
         handle.write(text)
-    signature, _, _ = _release_sign.sign(release["roots"]["apt"], text.encode("utf-8"))
+    signature = _release_sign.sign(release["roots"]["apt"], text.encode("utf-8"))[0]
     with open(path + ".asc", "w", encoding="utf-8") as handle:
         handle.write(signature)
 
@@ -117,7 +117,7 @@ def test_tampered_bytes_are_reported_with_where_expected_and_got(release, copy):
     wheel = copy["site"] / "py" / "packages" / "hello-world" / "Hello_World-1.1.0-py3-none-any.whl"
     wheel.write_bytes(b"not the wheel")
     found = mismatches(copy)
-    assert [(a, w) for a, w, _, _ in found] == [
+    assert [m[:2] for m in found] == [
         ("Hello_World-1.1.0-py3-none-any.whl", "URL/py/packages/hello-world/Hello_World-1.1.0-py3-none-any.whl"),
         ("hello-world_1.1.0-1_all.deb", "URL/apt/pool/main/h/hello-world/hello-world_1.1.0-1_all.deb")]
     assert found[0][3] == "sha256 " + rv.sha256(b"not the wheel") and found[0][2].startswith("sha256 ")
@@ -133,10 +133,10 @@ def test_a_changed_manifest_a_bad_signature_and_a_wrong_key_are_reported(release
     repomd = copy["site"] / "yum" / "repodata" / "repomd.xml"
     repomd.write_bytes(repomd.read_bytes().replace(b"<revision>", b"<revision>1"))
     found = mismatches(copy)
-    assert [(a, w) for a, w, _, _ in found] == [("hello-world-1.1.0-1.noarch.rpm", "URL/yum/repodata/repomd.xml.asc")]
+    assert [m[:2] for m in found] == [("hello-world-1.1.0-1.noarch.rpm", "URL/yum/repodata/repomd.xml.asc")]
     assert found[0][3].startswith("URL/yum/repodata/repomd.xml.asc: no good signature".replace("URL", copy["url"]))
     found = mismatches(copy, keys=release["keys"][1:])  # the yum key only: the manifest and InRelease do not verify
-    assert [(a, w) for a, w, _, _ in found] == [("the manifest", copy["manifest"] + ".asc"),
+    assert [m[:2] for m in found] == [("the manifest", copy["manifest"] + ".asc"),
                                                 ("hello-world-1.1.0-1.noarch.rpm", "URL/yum/repodata/repomd.xml.asc"),
                                                 ("hello-world_1.1.0-1_all.deb", "URL/apt/dists/bookworm/InRelease")]
     found = mismatches(copy, fingerprint="0" * 40)
@@ -151,7 +151,7 @@ def test_a_missing_artifact_sbom_and_signature_are_reported(release, copy):
         handle.write("\n")
     os.unlink(copy["manifest"] + ".asc")
     found = mismatches(copy)
-    assert [(a, w, g) for a, w, _, g in found] == [
+    assert [(m[0], m[1], m[3]) for m in found] == [
         ("the manifest", copy["manifest"] + ".asc", "no such file"),
         ("hello-world-1.1.0-1.noarch.rpm", "URL/yum/packages/hello-world-1.1.0-1.noarch.rpm",
          "HTTP 404 from %s/yum/packages/hello-world-1.1.0-1.noarch.rpm" % copy["url"]),
@@ -206,7 +206,7 @@ def test_a_tampered_index_page_and_apt_index_are_reported(release, copy):
         with open(path, "ab") as handle:
             handle.write(b"\n")
     found = mismatches(copy)
-    assert [(a, w, e) for a, w, e, _ in found] == [
+    assert [m[:3] for m in found] == [
         ("Hello_World-1.1.0-py3-none-any.whl", "URL/py/simple/hello-world/", "link #sha256=" + found[0][2][len("link #sha256="):]),
         ("hello-world_1.1.0-1_all.deb", "URL/apt/dists/bookworm/InRelease", "signed indexes")]
     assert found[0][3] == "#sha256=" + "0" * 64 and found[0][2] != "link #sha256=" + "0" * 64

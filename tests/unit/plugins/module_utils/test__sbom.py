@@ -126,7 +126,7 @@ def test_a_wheel_names_itself_and_its_installed_dependencies(tmp_path):
 @pytest.mark.skipif(not shutil.which("dpkg-query"), reason="needs dpkg")
 def test_a_deb_names_its_license_and_resolves_depends_against_dpkg(tmp_path):
     path = make_deb(str(tmp_path), "dpkg (>= 1.0), surely-not-installed-xyz | coreutils, surely-not-installed-abc")
-    _, data = sbom(path)
+    data = sbom(path)[1]
     main = data["metadata"]["component"]
     assert main["purl"] == "pkg:deb/debian/hello@1:1.0-1?arch=amd64"
     assert main["licenses"] == [{"expression": "GPL-3.0-or-later"}]
@@ -142,7 +142,7 @@ def test_a_deb_names_its_license_and_resolves_depends_against_dpkg(tmp_path):
 @pytest.mark.skipif(not shutil.which("rpmbuild"), reason="needs rpmbuild")
 def test_an_rpm_names_its_license_and_lists_its_requires(tmp_path):
     path = make_rpm(str(tmp_path))
-    _, data = sbom(path)
+    data = sbom(path)[1]
     main = data["metadata"]["component"]
     assert main["purl"] == "pkg:rpm/hello@2.0-3?arch=noarch" and main["licenses"] == [{"expression": "Apache-2.0"}]
     found = deps(data)
@@ -153,7 +153,7 @@ def test_an_rpm_names_its_license_and_lists_its_requires(tmp_path):
 def test_a_file_without_package_metadata_gets_a_file_component(tmp_path):
     path = tmp_path / "hello_1.0-1_amd64.changes"
     path.write_text("Format: 1.8\n")
-    _, data = sbom(str(path))
+    data = sbom(str(path))[1]
     assert data["metadata"]["component"]["type"] == "file" and "components" not in data
 
 
