@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import functools
 import http.server
+import json
 import os
 import re
 import shutil
@@ -137,8 +138,8 @@ def test_a_changed_manifest_a_bad_signature_and_a_wrong_key_are_reported(release
     assert found[0][3].startswith("URL/yum/repodata/repomd.xml.asc: no good signature".replace("URL", copy["url"]))
     found = mismatches(copy, keys=release["keys"][1:])  # the yum key only: the manifest and InRelease do not verify
     assert [m[:2] for m in found] == [("the manifest", copy["manifest"] + ".asc"),
-                                                ("hello-world-1.1.0-1.noarch.rpm", "URL/yum/repodata/repomd.xml.asc"),
-                                                ("hello-world_1.1.0-1_all.deb", "URL/apt/dists/bookworm/InRelease")]
+                                      ("hello-world-1.1.0-1.noarch.rpm", "URL/yum/repodata/repomd.xml.asc"),
+                                      ("hello-world_1.1.0-1_all.deb", "URL/apt/dists/bookworm/InRelease")]
     found = mismatches(copy, fingerprint="0" * 40)
     assert found[0][3] == "a good signature by %s, not by %s" % (release["fpr"], "0" * 40)
 
@@ -171,8 +172,6 @@ def test_bad_input_is_named(tmp_path, release):
 
 
 def test_the_module_reports_in_check_mode_and_fails_with_every_mismatch(release, copy, capsys):
-    import json
-
     from ansible.module_utils.testing import patch_module_args
 
     from ansible_collections.pkgops.release.plugins.modules import release_verify
@@ -206,9 +205,11 @@ def test_a_tampered_index_page_and_apt_index_are_reported(release, copy):
         with open(path, "ab") as handle:
             handle.write(b"\n")
     found = mismatches(copy)
+    with open(copy["manifest"], encoding="utf-8") as handle:
+        wheel = json.load(handle)["artifacts"][0]
     assert [m[:3] for m in found] == [
-        ("Hello_World-1.1.0-py3-none-any.whl", "URL/py/simple/hello-world/", "link #sha256=" + found[0][2][len("link #sha256="):]),
+        ("Hello_World-1.1.0-py3-none-any.whl", "URL/py/simple/hello-world/", "link #sha256=" + wheel["sha256"]),
         ("hello-world_1.1.0-1_all.deb", "URL/apt/dists/bookworm/InRelease", "signed indexes")]
-    assert found[0][3] == "#sha256=" + "0" * 64 and found[0][2] != "link #sha256=" + "0" * 64
+    assert found[0][3] == "#sha256=" + "0" * 64 and wheel["name"] == "Hello_World-1.1.0-py3-none-any.whl"
     assert re.match(r"^%s/apt/dists/bookworm/main/binary-\S+/Packages\S* has sha256 [0-9a-f]{64}, InRelease lists [0-9a-f]{64}$"
                     % copy["url"], found[1][3]), found[1][3]
