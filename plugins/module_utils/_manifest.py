@@ -3,7 +3,11 @@
 # GNU General Public License v3.0+ (see LICENSES/GPL-3.0-or-later.txt or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 """The release manifest: one JSON file naming the release, every artifact (name, sha256, size, where it
-was published) and the time each step took.
+was published; for an RPM also the SHA-256 of its main header, which a yum repository's rpmsign keeps while it
+changes the file's bytes) and the time each step took.
+
+With SBOMs, each artifact's CycloneDX SBOM (``_sbom``) is a sidecar file ``<artifact>.cdx.json`` beside the
+manifest, named in the artifact's entry with its SHA-256 (``sbom``): the manifest's signature covers them.
 
 The step times belong to the run that made the release: a later run that finds the same release (same
 artifacts, same places, same tag) leaves the file as it is, so a no-op re-run changes nothing.
@@ -11,9 +15,11 @@ artifacts, same places, same tag) leaves the file as it is, so a no-op re-run ch
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _sbom
 from ansible_collections.pkgops.release.plugins.module_utils._files import FileError, read_bytes
 from ansible_collections.pkgops.release.plugins.module_utils._record import Artifact
 
@@ -42,7 +48,19 @@ def _entry(path, published, seen):
         raise FileError("Artifact name '%s' appears twice (%s)." % (name, path))
     seen.add(name)
     art = Artifact.of(path)
-    return {"name": name, "sha256": art.sha256, "size": art.size, "published": sorted(set(published))}
+    entry = {"name": name, "sha256": art.sha256, "size": art.size, "published": sorted(set(published))}
+    if name.endswith(".rpm"):  # a yum repository serves it signed (other bytes): its header and payload stay
+        entry["header_sha256"] = rpm_header_sha256(path)
+    return entry
+
+
+def rpm_header_sha256(path):
+    """The SHA-256 of an RPM's main header (which holds its payload's digest): the same before and after rpmsign."""
+    proc = _cmd.run(["rpm", "-qp", "--nosignature", "--qf", "%{SHA256HEADER}", path], check=False)
+    digest = proc.stdout.strip()
+    if proc.returncode != 0 or len(digest) != 64:
+        raise FileError("Artifact '%s' is not an RPM whose header rpm reads: %s" % (path, (proc.stderr or digest).strip()))
+    return digest
 
 
 def _seconds(name, value):
@@ -64,6 +82,31 @@ def manifest(release, artifacts, steps):
     steps = {name: _seconds(name, sec) for name, sec in steps.items()}
     return dict(release, artifacts=artifact_entries(artifacts), steps=steps,
                 seconds=round(sum(steps.values()), 3))
+
+
+def with_sboms(data, groups, folder):
+    """Each artifact's SBOM: ``data``'s entries get ``sbom`` (name, sha256); returns {sidecar path: text}."""
+    paths = {os.path.basename(p): p for group in groups for p in group["paths"]}
+    files = {}
+    for entry in data["artifacts"]:
+        text = _sbom.sbom_text(paths[entry["name"]], data.get("date"))
+        name = entry["name"] + _sbom.SUFFIX
+        entry["sbom"] = {"name": name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+        files[os.path.join(folder, name)] = text
+    return files
+
+
+def sidecar_plan(files):
+    """[(path, before, after)] of the sidecar files whose bytes differ from ``files`` (or are missing)."""
+    out = []
+    for path, text in sorted(files.items()):
+        if os.path.islink(path):
+            raise FileError("File '%s' is a symbolic link to '%s': remove it, the SBOM is written there."
+                            % (path, os.readlink(path)))
+        raw = read_bytes(path)
+        if raw != text.encode("utf-8"):
+            out.append((path, raw.decode("utf-8", "replace") if raw is not None else None, text))
+    return out
 
 
 def render(data):

@@ -17,6 +17,12 @@ description:
   - A manifest that already describes the same release - the same O(release) and artifacts, published to the
     same places - is left as it is (its step times are those of the run that made the release), so a re-run
     that changes nothing reports no change.
+  - With O(sbom=true), each artifact gets a CycloneDX 1.6 SBOM (JSON, validated against the CycloneDX schema) in
+    a sidecar file C(<artifact>.cdx.json) beside the manifest, named in the artifact's entry with its SHA-256 -
+    the artifact as the BOM's component (name, version, package URL, SHA-256, license) and its runtime
+    dependencies as resolved on this host - Requires-Dist against the installed Python distributions,
+    Depends against dpkg's database, Requires against rpm's database; a dependency nothing installed satisfies
+    is listed by name, without a version. An SBOM whose bytes are the same is not written again.
   - Written atomically. A missing artifact, or two artifacts with the same file name, is an error and the
     file is left as it was.
 author: pkgops.release developers (@pkgops)
@@ -51,6 +57,15 @@ options:
     description: The seconds each step took, by step name.
     type: dict
     default: {}
+  sbom:
+    description:
+      - Write a CycloneDX SBOM per artifact beside the manifest and name it in the manifest.
+      - The SBOM's timestamp is the C(date) of O(release) (YYYY-MM-DD) when given, so a re-run writes the same bytes.
+    type: bool
+    default: true
+requirements:
+  - cyclonedx-python-lib >= 8 (with O(sbom=true))
+  - dpkg-deb and dpkg-query for a .deb, rpm for an .rpm (with O(sbom=true))
 """
 
 EXAMPLES = r"""
@@ -72,6 +87,19 @@ path:
   returned: always
   type: str
   sample: /src/hello-world/dist/hello-world-1.1.0.manifest.json
+sboms:
+  description: The SBOM files (with O(sbom=true)).
+  returned: always
+  type: list
+  elements: str
+  sample: [/src/hello-world/dist/hello-world_1.1.0-1_all.deb.cdx.json]
+content:
+  description:
+    - The manifest file's bytes after the run (in check mode, as the run would leave them), base64-encoded - what
+      M(pkgops.release.release_sign) signs.
+  returned: success
+  type: str
+  sample: ewogICJhcnRpZmFjdHMiOiBb...
 manifest:
   description: The manifest as written (or, when left as it was, as the run would have written it).
   returned: always
@@ -80,14 +108,18 @@ manifest:
     name: hello-world
     version: 1.1.0
     artifacts: [{"name": "hello-world_1.1.0-1_all.deb", "sha256": "b3f5...", "size": 7184,
-                 "published": ["http://repo.example.com:8081 bookworm main"]}]
+                 "published": ["http://repo.example.com:8081 bookworm main"],
+                 "sbom": {"name": "hello-world_1.1.0-1_all.deb.cdx.json", "sha256": "9a0c..."}}]
     steps: {build: 12.3, publish: 4.1}
     seconds: 16.4
 """
 
+import base64
+import os
+
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.pkgops.release.plugins.module_utils import _files, _manifest
+from ansible_collections.pkgops.release.plugins.module_utils import _files, _manifest, _sbom
 
 
 def main():
@@ -100,25 +132,40 @@ def main():
                 published=dict(type="list", elements="str", default=[]),
             )),
             steps=dict(type="dict", default={}),
+            sbom=dict(type="bool", default=True),
         ),
         supports_check_mode=True,
     )
     p = module.params
-    result = dict(changed=False, path=p["path"])
+    result = dict(changed=False, path=p["path"], sboms=[])
     try:
         new = _manifest.manifest(p["release"], p["artifacts"], p["steps"])
+        writes = []
+        if p["sbom"]:
+            sidecars = _manifest.with_sboms(new, p["artifacts"], os.path.dirname(p["path"]) or ".")
+            result["sboms"] = sorted(sidecars)
+            writes = _manifest.sidecar_plan(sidecars)
         result["manifest"] = new
         before, after = _manifest.plan(p["path"], new)
         if after is not None:
-            _files.check_writable(p["path"])
-            result["changed"] = True
-            if module._diff:
-                result["diff"] = _files.diff(p["path"], before, after)
-            if not module.check_mode:
-                _files.write_atomic(module, p["path"], after)
-    except (_files.FileError, ValueError, TypeError) as exc:
+            writes.append((p["path"], before, after))
+        result["content"] = base64.b64encode((after if after is not None else before).encode("utf-8")).decode("ascii")
+        _write(module, writes, result)
+    except (_files.FileError, _sbom.SbomError, ValueError, TypeError) as exc:
         module.fail_json(msg="Manifest '%s': %s" % (p["path"], exc), **result)
     module.exit_json(**result)
+
+
+def _write(module, writes, result):
+    """The SBOMs first, the manifest last: a manifest never names an SBOM that is not written."""
+    for path, before, after in writes:
+        _files.check_writable(path)
+    result["changed"] = bool(writes)
+    if module._diff and writes:
+        result["diff"] = [_files.diff(path, before, after) for path, before, after in writes]
+    if not module.check_mode:
+        for path, before, after in writes:
+            _files.write_atomic(module, path, after)
 
 
 if __name__ == "__main__":

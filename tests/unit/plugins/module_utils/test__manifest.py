@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 
 import pytest
 
@@ -86,3 +87,28 @@ def test_a_directory_or_a_symbolic_link_is_named_as_such(tmp_path):
     (tmp_path / "m.json").symlink_to("real.json")
     with pytest.raises(FileError, match=r"^File '.*/m.json' is a symbolic link to 'real.json': give the path of the file "):
         m.plan(str(tmp_path / "m.json"), {"name": "hello"})
+
+
+def test_sboms_are_sidecars_named_with_their_digest_and_a_rerun_writes_nothing(tmp_path):
+    from ansible_collections.pkgops.release.plugins.module_utils import _sbom
+
+    if not _sbom.HAS_CYCLONEDX:
+        pytest.skip("needs cyclonedx-python-lib")
+    from test__sbom import make_wheel
+
+    groups = [{"paths": [make_wheel(str(tmp_path), ["packaging"])], "published": ["http://repo:8080/simple/fancy-lib/"]}]
+    data = m.manifest(dict(RELEASE, date="2026-12-06"), groups, {})
+    files = m.with_sboms(data, groups, str(tmp_path))
+    side = str(tmp_path / "fancy_lib-2.0.0-py3-none-any.whl.cdx.json")
+    assert list(files) == [side]
+    assert data["artifacts"][0]["sbom"] == {"name": "fancy_lib-2.0.0-py3-none-any.whl.cdx.json",
+                                            "sha256": hashlib.sha256(files[side].encode()).hexdigest()}
+    assert m.sidecar_plan(files) == [(side, None, files[side])]
+    with open(side, "w", encoding="utf-8") as handle:
+        handle.write(files[side])
+    again = m.manifest(dict(RELEASE, date="2026-12-06"), groups, {"build": 3})
+    assert m.sidecar_plan(m.with_sboms(again, groups, str(tmp_path))) == []
+    assert m.same_release(m.render(data), again)
+    os.symlink(side, str(tmp_path / "link.cdx.json"))
+    with pytest.raises(FileError, match="link.cdx.json' is a symbolic link"):
+        m.sidecar_plan({str(tmp_path / "link.cdx.json"): "x"})

@@ -22,7 +22,7 @@ OLD = '{"name": "hello", "version": "0.9"}\n'
 
 def manifest(**args):
     base = dict(path="{root}/m.json", release={"name": "hello", "version": "1.0"},
-                artifacts=[{"paths": ["{root}/dist/a.whl", "{root}/dist/b.deb"], "published": ["http://x/"]}])
+                artifacts=[{"paths": ["{root}/dist/a.whl", "{root}/dist/b.deb"], "published": ["http://x/"]}], sbom=False)
     base.update(args)
     return base
 
@@ -63,7 +63,18 @@ MANIFEST_CASES = {
                                 "missing required arguments: paths found in artifacts"),
     "unknown-option": (ART, manifest(checksum="md5"),
                        "Unsupported parameters for (basic.py) module: checksum. Supported parameters include: artifacts, "
-                       "path, release, steps."),
+                       "path, release, sbom, steps."),
+    "sbom-of-a-broken-wheel": (ART, manifest(sbom=True, artifacts=[{"paths": ["{root}/dist/a.whl"]}]),
+                               "Manifest '{root}/m.json': Making the SBOM of '{root}/dist/a.whl' failed: File '{root}/dist/a.whl' is "
+                               "not a readable distribution: File is not a zip file"),
+    "sbom-of-a-broken-deb": (ART, manifest(sbom=True, artifacts=[{"paths": ["{root}/dist/b.deb"]}]),
+                             "Manifest '{root}/m.json': Reading the package '{root}/dist/b.deb' for its SBOM failed: Reading the "
+                             "control fields of '{root}/dist/b.deb' failed (rc 2): dpkg-deb: error: '{root}/dist/b.deb' is not a "
+                             "Debian format archive"),
+    "sbom-date-not-a-date": (dict(ART, **{"dist/c.changes": "Format: 1.8\n"}),
+                             manifest(sbom=True, release={"name": "hello", "date": "soon"}, artifacts=[{"paths": ["{root}/dist/c.changes"]}]),
+                             "Manifest '{root}/m.json': The SBOM of '{root}/dist/c.changes' takes the release's date, and 'soon' is not a "
+                             "date (YYYY-MM-DD)."),
 }
 
 # --- git_release -------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from pathlib import Path
 import test_bad_input
 import test_bad_input_build
 import test_bad_input_other
+import test_bad_input_release
 import test_bad_input_repo
 import test_bad_input_roles
 from bad_input import MINIMUM
@@ -20,6 +21,7 @@ CORPUS = {
     "release_manifest": test_bad_input_other.MANIFEST_CASES, "git_release": test_bad_input_other.GIT_CASES,
     "devpi_user": test_bad_input_other.DEVPI_CASES, "host_state": test_bad_input_other.HOST_STATE_CASES,
     "roles": test_bad_input_roles.ROLE_CASES,
+    "release_sign": test_bad_input_release.SIGN_CASES, "release_verify": test_bad_input_release.VERIFY_CASES,
 }
 
 
