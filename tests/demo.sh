@@ -38,6 +38,27 @@ assert art["published"] == ["http://pkgops-demo-repo:8081 bookworm main"], art
 assert m["version"] == "1.1.0" and m["tag"] == "v1.1.0" and set(m["steps"]) == {"version", "build", "publish", "deploy"}
 PY
 
+# The manifest is signed with the apt repository's published key, and verify.yml finds every artifact's
+# bytes in every repository it was published to - and names a .deb changed there afterwards.
+[ -s "$manifest.asc" ] || fail "the manifest is not signed"
+podman exec pkgops-demo-repo cat /srv/pkgops/apt/current/public/archive-keyring.gpg > "$work/archive-keyring.gpg"
+gpgv --keyring "$work/archive-keyring.gpg" "$manifest.asc" "$manifest" || fail "the manifest's signature does not verify with the published key"
+podman exec pkgops-demo-repo mkdir -p /tmp/verify
+for f in "$manifest" "$manifest.asc" "$project"/dist/*.cdx.json; do podman cp "$f" pkgops-demo-repo:/tmp/verify/; done
+verify() {
+  ansible-playbook -i examples/demo/inventory.yml playbooks/verify.yml -e verify_hosts=pkgops-demo-repo \
+    -e verify_manifest=/tmp/verify/hello-world-1.1.0.manifest.json \
+    -e '{"verify_keys": ["/srv/pkgops/apt/current/public/archive-keyring.gpg", "/srv/pkgops/yum/current/RPM-GPG-KEY-pkgops"]}'
+}
+verify > "$work/verify.log" 2>&1 || { cat "$work/verify.log"; fail "verify.yml failed on the published release"; }
+pooled=/srv/pkgops/apt/current/public/pool/main/h/hello-world/hello-world_1.1.0-1_all.deb
+podman exec pkgops-demo-repo sh -c "cp $pooled /tmp/deb.bak && printf x >> $pooled"
+if verify > "$work/verify-bad.log" 2>&1; then fail "verify.yml missed a tampered .deb"; fi
+grep -q "hello-world_1.1.0-1_all.deb at http://pkgops-demo-repo:8081/pool/main/h/hello-world/hello-world_1.1.0-1_all.deb: expected sha256" \
+  "$work/verify-bad.log" || { cat "$work/verify-bad.log"; fail "verify.yml does not name the tampered .deb"; }
+podman exec pkgops-demo-repo sh -c "cp /tmp/deb.bak $pooled"
+echo "demo: manifest signed (gpgv), verify.yml confirms the published release and names a tampered .deb"
+
 export PKGOPS_DEMO_CONNECTION=ssh
 started=$SECONDS
 bash scripts/demo.sh > "$work/second.log" 2>&1 || { cat "$work/second.log"; fail "second run failed"; }
