@@ -62,8 +62,14 @@ class SbomError(ValueError):
     """An artifact whose SBOM cannot be made; the message names the file."""
 
 
+DEBIAN_SOURCE = re.compile(r"_[^_/]+\.(orig|debian)(-[A-Za-z0-9][A-Za-z0-9-]*)?\.tar\.[a-z0-9]+$")
+
+
 def kind_of(name):
-    """'python', 'deb', 'rpm' or '' (a file with no package metadata, such as a .changes or a .dsc)."""
+    """'python', 'deb', 'rpm' or '' (a file with no package metadata, such as a .changes, a .dsc, or the
+    tarballs of a Debian source package - NAME_VERSION.orig.tar.gz is the project's tree, not an sdist)."""
+    if DEBIAN_SOURCE.search(name):
+        return ""
     if name.endswith((".whl", ".tar.gz")):
         return "python"
     if name.endswith(".deb"):

@@ -8,6 +8,7 @@ import json
 import os
 import shutil
 import subprocess
+import tarfile
 import textwrap
 import zipfile
 
@@ -180,3 +181,19 @@ def test_errors_name_the_file(tmp_path):
 def test_copyright_license_reads_the_files_star_paragraph():
     assert _sbom.copyright_license(COPYRIGHT) == "GPL-3.0-or-later"
     assert _sbom.copyright_license("This is not machine-readable.\n") == ""
+
+
+def test_the_tarballs_of_a_debian_source_package_are_not_sdists(tmp_path):
+    assert _sbom.kind_of("hello-world_1.1.0.orig.tar.gz") == ""
+    assert _sbom.kind_of("hello-world_1.1.0.orig-docs.tar.xz") == ""
+    assert _sbom.kind_of("hello-world_1.1.0-1.debian.tar.xz") == ""
+    assert _sbom.kind_of("hello-world-1.1.0.tar.gz") == "python"
+    assert _sbom.kind_of("hello_world-1.1.0-py3-none-any.whl") == "python"
+    # the project's tree without PKG-INFO, as deb_build makes it: a file component, no failure
+    path = tmp_path / "hello-world_1.1.0.orig.tar.gz"
+    with tarfile.open(path, "w:gz") as archive:
+        info = tarfile.TarInfo("hello-world-1.1.0/pyproject.toml")
+        info.size = 0
+        archive.addfile(info)
+    data = sbom(str(path))[1]
+    assert data["metadata"]["component"]["type"] == "file" and "components" not in data
