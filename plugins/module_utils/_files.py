@@ -81,16 +81,19 @@ def copy_checked(src, dest, sha256):
     return None
 
 
-def write_atomic(module, path, text):
-    """Write ``text`` to a temp file beside ``path``, then move it into place."""
+def write_atomic(module, path, text, mode=None):
+    """Write ``text`` to a temp file beside ``path``, then move it into place (a new file 0644, an existing one
+    keeps its mode; ``mode``: that mode in either case)."""
     directory = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(text.encode("utf-8"))
-        if not os.path.exists(path):
-            os.chmod(tmp, 0o644)
+        if mode is not None or not os.path.exists(path):
+            os.chmod(tmp, 0o644 if mode is None else mode)
         module.atomic_move(tmp, os.path.abspath(path))
+        if mode is not None:
+            os.chmod(path, mode)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
@@ -106,6 +109,18 @@ def sha256_of(path):
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
+    return digest.hexdigest()
+
+
+def tree_sha256(root, rels=None):
+    """sha256 over the relative path and the bytes of every file under ``root`` (``rels``: those files only), in a
+    stable order: a directory's content in one digest."""
+    digest = hashlib.sha256()
+    if rels is None:
+        rels = sorted(os.path.relpath(os.path.join(d, n), root) for d, _dirs, names in os.walk(root) for n in names)
+    for rel in rels:
+        digest.update(rel.encode() + b"\0")
+        digest.update(bytes.fromhex(sha256_of(os.path.join(root, rel))))
     return digest.hexdigest()
 
 

@@ -96,7 +96,7 @@ def _metadata_text(path):
     except OSError as exc:  # the reason only: the path is in the message already, the errno says nothing more
         raise PypiIndexError("File '%s' is not a readable distribution: %s." % (path, exc.strerror or exc))
     except (zipfile.BadZipFile, tarfile.TarError, StopIteration, UnicodeDecodeError) as exc:
-        raise PypiIndexError("File '%s' is not a readable distribution: %s" % (path, exc or "no metadata"))
+        raise PypiIndexError("File '%s' is not a readable distribution: %s." % (path, str(exc) or "no PKG-INFO or METADATA in it"))
     raise PypiIndexError("File '%s' is neither a wheel (.whl) nor an sdist (.tar.gz)." % path)
 
 

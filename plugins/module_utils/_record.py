@@ -20,7 +20,7 @@ import shutil
 import tempfile
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of, source_files
+from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of, source_files, tree_sha256
 
 
 @dataclasses.dataclass
@@ -40,10 +40,7 @@ class Artifact:
 def fingerprint(root, inputs):
     """sha256 over ``inputs`` (JSON-able) and every source file's path and bytes."""
     digest = hashlib.sha256(json.dumps(inputs, sort_keys=True).encode() + b"\0")
-    for rel in source_files(root):
-        digest.update(rel.encode() + b"\0")
-        with open(os.path.join(root, rel), "rb") as handle:
-            digest.update(hashlib.sha256(handle.read()).digest())
+    digest.update(tree_sha256(root, list(source_files(root))).encode())
     return digest.hexdigest()
 
 
@@ -64,20 +61,28 @@ def recorded(outdir, name, print_):
 
 def write(outdir, name, print_, arts, extra=None):
     """Write the record atomically (a killed run leaves the old record or none)."""
-    tmp = _part(outdir, name)
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump({"fingerprint": print_, "artifacts": [a.as_dict() for a in arts], "extra": extra or {}},
-                  handle, indent=2)
-    os.replace(tmp, os.path.join(outdir, name))
+    text = json.dumps({"fingerprint": print_, "artifacts": [a.as_dict() for a in arts], "extra": extra or {}}, indent=2)
+    _put(outdir, name, lambda tmp: _write_text(tmp, text))
 
 
-def _part(outdir, name):
-    """A new file of its own beside ``name`` (mode 0644) to write and then rename: a build that outlived a killed
-    run (a background job) and the next run's build can deliver the same names at once, each file whole."""
+def _write_text(path, text):
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+
+
+def _put(outdir, name, fill):
+    """Make ``outdir``/``name`` appear whole: ``fill`` writes a new file of its own beside it (mode 0644), which is
+    then renamed over it, or removed when anything fails. A build that outlived a killed run (a background job)
+    and the next run's build can put the same names at once."""
     fd, tmp = tempfile.mkstemp(prefix=".%s." % name, suffix=".part", dir=outdir)
     os.close(fd)
-    os.chmod(tmp, 0o644)
-    return tmp
+    try:
+        os.chmod(tmp, 0o644)
+        fill(tmp)
+        os.replace(tmp, os.path.join(outdir, name))
+    finally:
+        if os.path.lexists(tmp):
+            os.unlink(tmp)
 
 
 def deliver(paths, outdir):
@@ -86,9 +91,7 @@ def deliver(paths, outdir):
     arts = []
     for path in paths:
         dest = os.path.join(outdir, os.path.basename(path))
-        tmp = _part(outdir, os.path.basename(path))
-        shutil.copyfile(path, tmp)
-        os.replace(tmp, dest)
+        _put(outdir, os.path.basename(path), lambda tmp, src=path: shutil.copyfile(src, tmp))
         arts.append(Artifact.of(dest))
     return arts
 

@@ -11,7 +11,8 @@ module: host_state
 short_description: Confirm in one call that a host still holds what a role last set up
 version_added: 0.1.0
 description:
-  - With O(state=record) (the last task of a successful role run), writes a stamp, C(DIR/NAME.json), holding
+  - With O(state=record) (the last task of a successful role run), writes a stamp, C(DIR/NAME.json) (mode C(0600):
+    the inputs may include digests of secrets), holding
     O(inputs) (a digest of the role's inputs, computed on the controller), the sha256 of each of O(files) (or
     that it does not exist), the installed version of O(package) and O(data).
   - With O(state=check) (the first task of the role), reads the stamp and compares it with the host as it is
@@ -165,7 +166,7 @@ def _record(module, path):
         _files.check_dest_dir(p["dir"], "dir")
         try:
             os.makedirs(p["dir"], mode=0o755, exist_ok=True)
-            _files.write_atomic(module, path, after)
+            _files.write_atomic(module, path, after, mode=0o600)  # its inputs digest covers secrets
         except OSError as exc:
             raise _host_state.StateError("Stamp '%s' cannot be written: %s; make '%s' a directory this user can write "
                                          "(become: true for /var/lib)." % (path, exc.strerror, p["dir"]))

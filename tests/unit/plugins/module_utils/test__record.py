@@ -22,6 +22,18 @@ def _deliver_many(src_dir, outdir, rounds):
         _record.write(outdir, ".record", "print", arts)
 
 
+def test_a_failed_delivery_leaves_nothing(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    try:
+        _record.deliver([str(tmp_path / "missing.deb")], str(out))
+    except FileNotFoundError:
+        pass
+    else:
+        raise AssertionError("a missing file was delivered")
+    assert os.listdir(out) == []
+
+
 def test_deliver_is_whole_and_readable(tmp_path):
     src = tmp_path / "src"
     src.mkdir()
@@ -45,12 +57,23 @@ def test_two_builds_deliver_the_same_names_at_once(tmp_path):
     procs = [ctx.Process(target=_deliver_many, args=(str(src), str(out), 15)) for _ in range(2)]
     for proc in procs:
         proc.start()
+    digests = {n: hashlib.sha256(d).hexdigest() for n, d in blobs.items()}
+    seen = torn = 0
+    while any(proc.is_alive() for proc in procs):  # a reader meanwhile: every file it opens is whole
+        for name, digest in digests.items():
+            try:
+                data = (out / name).read_bytes()
+            except FileNotFoundError:
+                continue
+            seen += 1
+            torn += hashlib.sha256(data).hexdigest() != digest
     for proc in procs:
         proc.join(120)
+    assert seen > 0 and torn == 0, (seen, torn)
     assert [proc.exitcode for proc in procs] == [0, 0]
     for name, data in blobs.items():
         assert (out / name).read_bytes() == data
     record = _record.recorded(str(out), ".record", "print")
     assert record is not None
-    assert {os.path.basename(a.path): a.sha256 for a in record[0]} == {n: hashlib.sha256(d).hexdigest() for n, d in blobs.items()}
+    assert {os.path.basename(a.path): a.sha256 for a in record[0]} == digests
     assert sorted(os.listdir(out)) == sorted(list(blobs) + [".record"])  # no .part left

@@ -66,7 +66,7 @@ MANIFEST_CASES = {
                        "path, release, sbom, steps."),
     "sbom-of-a-broken-wheel": (ART, manifest(sbom=True, artifacts=[{"paths": ["{root}/dist/a.whl"]}]),
                                "Manifest '{root}/m.json': Making the SBOM of '{root}/dist/a.whl' failed: File '{root}/dist/a.whl' is "
-                               "not a readable distribution: File is not a zip file"),
+                               "not a readable distribution: File is not a zip file."),
     "sbom-of-a-broken-deb": (ART, manifest(sbom=True, artifacts=[{"paths": ["{root}/dist/b.deb"]}]),
                              "Manifest '{root}/m.json': Reading the package '{root}/dist/b.deb' for its SBOM failed: Reading the "
                              "control fields of '{root}/dist/b.deb' failed (rc 2): dpkg-deb: error: '{root}/dist/b.deb' is not a "
