@@ -85,15 +85,38 @@ def manifest(release, artifacts, steps):
 
 
 def with_sboms(data, groups, folder):
-    """Each artifact's SBOM: ``data``'s entries get ``sbom`` (name, sha256); returns {sidecar path: text}."""
+    """Each artifact's SBOM: ``data``'s entries get ``sbom`` (name, sha256); returns {sidecar path: text}.
+
+    An SBOM is made once per artifact: a sidecar already there that describes the same bytes (its component's
+    sha256) is kept as it is, so that a re-run of the release, after the build host's packages changed, still
+    finds the same manifest and signature."""
     paths = {os.path.basename(p): p for group in groups for p in group["paths"]}
     files = {}
     for entry in data["artifacts"]:
-        text = _sbom.sbom_text(paths[entry["name"]], data.get("date"))
         name = entry["name"] + _sbom.SUFFIX
+        text = _kept_sbom(os.path.join(folder, name), entry["sha256"])
+        if text is None:
+            text = _sbom.sbom_text(paths[entry["name"]], data.get("date"))
         entry["sbom"] = {"name": name, "sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
         files[os.path.join(folder, name)] = text
     return files
+
+
+def _kept_sbom(path, sha256):
+    """The text of the sidecar ``path`` when it is an SBOM of the bytes ``sha256``, else None."""
+    if os.path.islink(path):
+        return None  # refused by sidecar_plan, with its reason
+    raw = read_bytes(path)
+    try:
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
+        return None
+    if isinstance(data, dict) and sha256 in _sbom.artifact_hashes(data):
+        try:
+            return raw.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+    return None
 
 
 def sidecar_plan(files):

@@ -34,6 +34,7 @@ import io
 import json
 import os
 import re
+import sys
 import tarfile
 import uuid
 
@@ -220,8 +221,9 @@ READERS = {"python": _python, "deb": _deb, "rpm": _rpm}
 def bom(path, date=None):
     """The BOM of the artifact ``path`` as a cyclonedx Bom; ``date`` (YYYY-MM-DD) is its timestamp."""
     if not HAS_CYCLONEDX:
-        raise SbomError("Making the SBOM of '%s' needs the Python library %s on the build host: install it "
-                        "(pip install %s)." % (path, LIBRARY, LIBRARY))
+        raise SbomError("Making the SBOM of '%s' needs the Python library %s in the build host's Python (%s): install "
+                        "it into a venv (pip install %s) and point ansible_python_interpreter at that venv's python, "
+                        "or set sbom=false." % (path, LIBRARY, sys.executable, LIBRARY))
     kind = kind_of(os.path.basename(path))
     digest = HashType(alg=HashAlgorithm.SHA_256, content=sha256_of(path))
     if kind:

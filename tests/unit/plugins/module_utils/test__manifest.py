@@ -112,3 +112,31 @@ def test_sboms_are_sidecars_named_with_their_digest_and_a_rerun_writes_nothing(t
     os.symlink(side, str(tmp_path / "link.cdx.json"))
     with pytest.raises(FileError, match="link.cdx.json' is a symbolic link"):
         m.sidecar_plan({str(tmp_path / "link.cdx.json"): "x"})
+
+
+def test_an_sbom_is_made_once_per_artifact(tmp_path):
+    """A sidecar that describes the same bytes stays as it is (the build host's packages may have changed since);
+    one that describes other bytes is made again."""
+    from ansible_collections.pkgops.release.plugins.module_utils import _sbom
+
+    if not _sbom.HAS_CYCLONEDX:
+        pytest.skip("needs cyclonedx-python-lib")
+    from test__sbom import make_wheel
+
+    groups = [{"paths": [make_wheel(str(tmp_path), ["packaging"])], "published": ["http://repo:8080/simple/fancy-lib/"]}]
+    data = m.manifest(dict(RELEASE, date="2026-12-06"), groups, {})
+    side = str(tmp_path / "fancy_lib-2.0.0-py3-none-any.whl.cdx.json")
+    made = json.loads(m.with_sboms(data, groups, str(tmp_path))[side])
+    made["components"][0]["version"] = "0.0-as-resolved-back-then"  # what another state of the build host gave
+    kept = json.dumps(made, indent=2)
+    with open(side, "w", encoding="utf-8") as handle:
+        handle.write(kept)
+    again = m.manifest(dict(RELEASE, date="2026-12-06"), groups, {})
+    assert m.with_sboms(again, groups, str(tmp_path)) == {side: kept}
+    assert again["artifacts"][0]["sbom"]["sha256"] == hashlib.sha256(kept.encode()).hexdigest()
+    made["metadata"]["component"]["hashes"][0]["content"] = "0" * 64  # an SBOM of other bytes
+    with open(side, "w", encoding="utf-8") as handle:
+        handle.write(json.dumps(made))
+    remade = m.with_sboms(m.manifest(dict(RELEASE, date="2026-12-06"), groups, {}), groups, str(tmp_path))[side]
+    assert json.loads(remade)["components"][0]["version"] != "0.0-as-resolved-back-then"
+    assert data["artifacts"][0]["sha256"] in _sbom.artifact_hashes(json.loads(remade))
