@@ -66,6 +66,26 @@ recap < "$work/second.log" | tee "$work/second.recap"
 [ "$(awk '$2 != 0 || $3 != 0' "$work/second.recap")" = "" ] || fail "second run: something changed or failed"
 echo "demo: second run, over SSH, unchanged on every host in $((SECONDS - started)) s"
 
+# A host changed by hand is not confirmed (pkgops.release.host_state): the next run repairs it there and only
+# there, and the run after that changes nothing again.
+podman exec pkgops-demo-debian systemctl stop hello-world
+podman exec pkgops-demo-el sh -c 'echo "# edited by hand" >> /etc/sysconfig/hello-world'
+podman exec pkgops-demo-repo rm /etc/nginx/conf.d/pkgops-yum.conf
+bash scripts/demo.sh > "$work/repair.log" 2>&1 || { cat "$work/repair.log"; fail "repair run failed"; }
+recap < "$work/repair.log" | tee "$work/repair.recap"
+[ "$(awk '$3 != 0' "$work/repair.recap")" = "" ] || fail "repair run: a host failed"
+grep -q "^localhost 0 " "$work/repair.recap" || fail "repair run: the build host changed"
+for host in pkgops-demo-debian pkgops-demo-el pkgops-demo-repo; do
+  grep -q "^$host [1-9]" "$work/repair.recap" || fail "repair run: $host was confirmed although it was changed by hand"
+done
+podman exec pkgops-demo-debian systemctl is-active --quiet hello-world || fail "repair run: the Debian target's service is not running"
+if podman exec pkgops-demo-el grep -q "edited by hand" /etc/sysconfig/hello-world; then fail "repair run: the EL target's environment file kept the edit"; fi
+podman exec pkgops-demo-repo test -s /etc/nginx/conf.d/pkgops-yum.conf || fail "repair run: the yum site's server block is still missing"
+bash scripts/demo.sh > "$work/repaired.log" 2>&1 || { cat "$work/repaired.log"; fail "run after the repair failed"; }
+recap < "$work/repaired.log" > "$work/repaired.recap"
+[ "$(awk '$2 != 0 || $3 != 0' "$work/repaired.recap")" = "" ] || { cat "$work/repaired.recap"; fail "the run after the repair changed something"; }
+echo "demo: hosts changed by hand (a stopped service, an edited environment file, a removed server block) repaired, then confirmed"
+
 head=$(git -C "$project" rev-parse HEAD)
 cp "$manifest" "$work/manifest.before"
 bash scripts/demo.sh --check --diff -e build_version=1.2.0 > "$work/check.log" 2>&1 || { cat "$work/check.log"; fail "check run failed"; }
