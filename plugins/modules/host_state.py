@@ -11,7 +11,7 @@ module: host_state
 short_description: Confirm in one call that a host still holds what a role last set up
 version_added: 0.1.0
 description:
-  - With O(state=record) (the last task of a successful role run), writes a stamp, C(DIR/NAME.json) (mode C(0600):
+  - With O(state=record) (the last task of a successful role run), writes a stamp, C(DIR/NAME.json) (mode C(0600), as
     the inputs may include digests of secrets), holding
     O(inputs) (a digest of the role's inputs, computed on the controller), the sha256 of each of O(files) (or
     that it does not exist), the installed version of O(package) and O(data).

@@ -17,7 +17,7 @@ from ansible_collections.pkgops.release.plugins.module_utils import _record
 
 def _deliver_many(src_dir, outdir, rounds):
     paths = sorted(os.path.join(src_dir, n) for n in os.listdir(src_dir))
-    for _ in range(rounds):
+    for _round in range(rounds):
         arts = _record.deliver(paths, outdir)
         _record.write(outdir, ".record", "print", arts)
 
@@ -54,7 +54,7 @@ def test_two_builds_deliver_the_same_names_at_once(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     ctx = multiprocessing.get_context("fork")
-    procs = [ctx.Process(target=_deliver_many, args=(str(src), str(out), 15)) for _ in range(2)]
+    procs = [ctx.Process(target=_deliver_many, args=(str(src), str(out), 15)) for _writer in range(2)]
     for proc in procs:
         proc.start()
     digests = {n: hashlib.sha256(d).hexdigest() for n, d in blobs.items()}
