@@ -41,7 +41,7 @@ import xml.etree.ElementTree as ET
 
 from ansible.module_utils.urls import open_url
 
-from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _sbom
+from ansible_collections.pkgops.release.plugins.module_utils import _cmd, _repo_base, _sbom
 
 REPO_NS = "{http://linux.duke.edu/metadata/repo}"
 COMMON_NS = "{http://linux.duke.edu/metadata/common}"
@@ -105,14 +105,11 @@ def keyring(paths, work):
 def gpgv(keyring_path, signature, data, fingerprint="", output=None):
     """'' when ``signature`` (a detached one, or a signed file when ``data`` is None) verifies, else what is wrong.
     ``output``: where gpgv writes the signed text it verified."""
-    argv = ["gpgv", "--status-fd", "1", "--keyring", keyring_path] + (["--output", output] if output else [])
-    proc = _cmd.run(argv + [signature] + ([data] if data else []), check=False)
-    valid = [f for line in re.findall(r"^\[GNUPG:\] VALIDSIG (.*)$", proc.stdout, re.M)
-             for f in (line.split()[:1] + line.split()[9:10])]
-    if proc.returncode == 0 and valid and re.search(r"^\[GNUPG:\] GOODSIG ", proc.stdout, re.M):
-        if not fingerprint or fingerprint.replace(" ", "").upper() in valid:
+    signers, proc = _repo_base.gpgv_signers(keyring_path, [signature] + ([data] if data else []), output=output)
+    if signers:
+        if not fingerprint or fingerprint.replace(" ", "").upper() in signers:
             return ""
-        return "a good signature by %s, not by %s" % (valid[0], fingerprint)
+        return "a good signature by %s, not by %s" % (signers[0], fingerprint)
     return "no good signature (%s)" % (" ".join(proc.stderr.split()) or "gpgv exit %d" % proc.returncode)
 
 
@@ -433,6 +430,7 @@ def check_place(check, entry, where):
 
 
 def load(path):
+    """(the manifest's bytes, as parsed): the signature is checked on these very bytes."""
     try:
         with open(path, "rb") as handle:
             raw = handle.read()
@@ -443,19 +441,22 @@ def load(path):
         raise VerifyError("Manifest '%s' is not JSON: %s." % (path, exc))
     if not isinstance(data, dict) or not isinstance(data.get("artifacts"), list):
         raise VerifyError("Manifest '%s' has no list of artifacts: give a release manifest (release_manifest)." % path)
-    return data
+    return raw, data
 
 
 def verify(manifest, keys, signature=None, fingerprint="", timeout=30.0, sbom=True):
     """The report of a release that matches its manifest; raises VerifyFailed listing every mismatch."""
-    data = load(manifest)
+    raw, data = load(manifest)
     signature = signature or manifest + ".asc"
     with tempfile.TemporaryDirectory(prefix="pkgops-verify-") as work:
         check = Check(keyring(keys, work), work, timeout)
         if not os.path.isfile(signature):
             check.bad("the manifest", signature, "a detached signature", "no such file")
         else:
-            why = gpgv(check.keyring, signature, manifest, fingerprint)
+            parsed = os.path.join(work, "manifest.json")  # the bytes parsed above, not the file as it may be now
+            with open(parsed, "wb") as handle:
+                handle.write(raw)
+            why = gpgv(check.keyring, signature, parsed, fingerprint)
             if why:
                 check.bad("the manifest", signature, "a good signature by the release key", why)
         for entry in data["artifacts"]:

@@ -306,13 +306,23 @@ def export_key(root, fpr, armored_path, binary_path=None):
             handle.write(binary)
 
 
-def verify_signature(keyring, files, fpr, cwd, what):
-    """gpgv of ``files`` (a signed file, or signature then data) against ``keyring``: made by ``fpr`` (or one of its
-    subkeys), and good as apt takes it - by a key alive now (gpgv also exits 0 for a key that has expired)."""
-    proc = _cmd.run(["gpgv", "--status-fd", "1", "--keyring", keyring] + list(files), cwd=cwd, check=False)
+def gpgv_signers(keyring, files, cwd=None, output=None):
+    """gpgv of ``files`` (a signed file, or signature then data) against ``keyring`` (``output``: where gpgv writes
+    the signed text it verified): (the fingerprints of a good signature - the signing key's and its primary key's -
+    or none, the gpgv process). Good as apt takes it: by a key alive now (gpgv also exits 0 for a key that has
+    expired, and then says EXPKEYSIG, not GOODSIG)."""
+    argv = ["gpgv", "--status-fd", "1", "--keyring", keyring] + (["--output", output] if output else []) + list(files)
+    proc = _cmd.run(argv, cwd=cwd, check=False)
     valid = [f for line in re.findall(r"^\[GNUPG:\] VALIDSIG (.*)$", proc.stdout, re.M)
              for f in (line.split()[:1] + line.split()[9:10])]
-    if proc.returncode != 0 or fpr not in valid or not re.search(r"^\[GNUPG:\] GOODSIG ", proc.stdout, re.M):
+    good = proc.returncode == 0 and re.search(r"^\[GNUPG:\] GOODSIG ", proc.stdout, re.M)
+    return (valid if good else []), proc
+
+
+def verify_signature(keyring, files, fpr, cwd, what):
+    """gpgv of ``files`` against ``keyring``: a good signature made by ``fpr`` (or one of its subkeys)."""
+    signers, proc = gpgv_signers(keyring, files, cwd=cwd)
+    if fpr not in signers:
         raise RepoError("The signature %s does not verify with key %s: %s" % (what, fpr, proc.stderr.strip()))
 
 
