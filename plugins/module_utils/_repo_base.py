@@ -73,6 +73,16 @@ def gpg(root, *args, what="gpg", text=True):
 
 def secret_keys(root):
     """[(fingerprint, algorithm number, bits)] of the home's secret primary keys."""
+    return [k[:3] for k in secret_listing(root)]
+
+
+def _unescape(text):
+    """A field of gpg's colon listing with its C-style escapes (a ':' is given as \\x3a) undone."""
+    return re.sub(r"\\x([0-9a-fA-F]{2})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def secret_listing(root):
+    """[(fingerprint, algorithm number, bits, [user IDs])] of the home's secret primary keys."""
     if not os.path.isdir(gnupg_home(root)):
         return []
     keys, pending = [], None
@@ -81,8 +91,10 @@ def secret_keys(root):
         if fields[0] == "sec":
             pending = (int(fields[3] or 0), int(fields[2] or 0))
         elif fields[0] == "fpr" and pending:
-            keys.append((fields[9], pending[0], pending[1]))
+            keys.append((fields[9], pending[0], pending[1], []))
             pending = None
+        elif fields[0] == "uid" and keys and fields[1] != "r":
+            keys[-1][3].append(_unescape(fields[9]))
     return keys
 
 
@@ -119,6 +131,76 @@ def choose_key(root, signing_key, current_signer):
         raise RepoError("The repository '%s' is signed by %s; refusing to sign it with %s."
                         % (root, current_signer, fpr[0]))
     return fpr[0], False
+
+
+HEX_KEY = re.compile(r"^(0X)?[0-9A-F]{16,40}$")  # a fingerprint, or a long key ID (its last 16 hex digits and more)
+USER_ID = re.compile(r"^[^<>]*<[^<>@\s]+@[^<>\s]+>$")  # Name <email>
+
+
+def _named_key(root, entry, listing):
+    """(fingerprint or "", user ID to generate or "") of one ``signing_keys`` entry."""
+    home = gnupg_home(root)
+    text = (entry or "").strip()
+    wanted = text.replace(" ", "").upper()
+    if HEX_KEY.match(wanted):
+        wanted = wanted[2:] if wanted.startswith("0X") else wanted
+        match = [k for k in listing if k[0].endswith(wanted)]
+        if not match:
+            raise RepoError("Signing key %s (signing_keys) is not a secret key of the repository's GnuPG home '%s'; a "
+                            "key that is not the repository's is refused: give the fingerprint of a key in it, or a "
+                            "user ID ('Name <email>') to find or generate one." % (wanted, home))
+    elif USER_ID.match(text):
+        match = [k for k in listing if text in k[3]]
+        if len(match) > 1:
+            raise RepoError("User ID '%s' (signing_keys) belongs to %d keys in '%s' (%s): give the fingerprint of the "
+                            "one to sign with." % (text, len(match), home, ", ".join(k[0] for k in match)))
+        if not match:
+            return "", text
+    else:
+        raise RepoError("signing_keys entry '%s' is neither a fingerprint (or long key ID, at least 16 hex digits) nor "
+                        "a user ID ('Name <email>')." % text)
+    check_strength(match[0][0], match[0][1], match[0][2], home)
+    return match[0][0], ""
+
+
+def choose_keys(root, entries, served):
+    """[(fingerprint or "", user ID to generate or "")] of ``signing_keys`` ``entries``, in order, after the refusals:
+    a key named twice, and a set that shares no key with ``served`` (the fingerprints that sign the served state)."""
+    listing = secret_listing(root)
+    chosen = [_named_key(root, entry, listing) for entry in entries]
+    names = [fpr or uid for fpr, uid in chosen]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise RepoError("signing_keys names key %s twice: list each key once." % twice[0])
+    check_overlap(root, names, served)
+    return chosen
+
+
+def check_overlap(root, names, served):
+    """Refuse signing keys (``names``: fingerprints, or user IDs of keys to generate) that share no key with the ones
+    that sign the served state: clients that hold only those would refuse the change."""
+    if served and not set(served) & set(names):
+        raise RepoError("The repository '%s' is signed by %s; refusing to sign it with %s only, which shares none of "
+                        "them: clients that trust the served keys would refuse it. Add the new key first (signing_keys: "
+                        "the served key, then the new one; publish, and give the clients the new public key), then "
+                        "retire the old one." % (root, ", ".join(served), ", ".join(names)))
+
+
+def plan_keys(root, signing_key, signing_keys, served, uid):
+    """[(fingerprint or "", user ID to generate or "")] that sign a change, the last one the RPM signer: those of
+    ``signing_keys`` when given, else ``signing_key`` or the home's only key (generated with ``uid`` when absent).
+    ``served``: the fingerprints that sign the served state."""
+    if signing_keys:
+        return choose_keys(root, signing_keys, served)
+    fpr, generate = choose_key(root, signing_key, served[0] if len(served) == 1 else "")
+    if len(served) > 1:
+        check_overlap(root, [fpr or uid], served)
+    return [("", uid)] if generate else [(fpr, "")]
+
+
+def make_keys(root, chosen, key_type, expiry):
+    """The fingerprints of ``chosen`` (``plan_keys``), the keys to generate generated."""
+    return [fpr or generate_key(root, key_type, uid, expiry) for fpr, uid in chosen]
 
 
 def key_expires(root, fpr):
@@ -267,26 +349,37 @@ def key_upkeep(cfg, fpr, served_key, changing):
     """(``Renewal`` or None, whether the change has work to do) for a repository ``cfg`` (root, expiry, renew_days,
     renew): work also when the served public key (file ``served_key``) is not the key's export any more - renewed,
     also by hand, or a new key name - or when the key is due for renewal."""
-    if fpr and served_key and read_text(served_key) != gpg(cfg.root, "--armor", "--export", fpr,
-                                                           what="Exporting the public key"):
+    renewals, changing = keys_upkeep(cfg, [fpr] if fpr else [], served_key, changing)
+    return (renewals[0] if renewals else None), changing
+
+
+def keys_upkeep(cfg, fprs, served_key, changing):
+    """([``Renewal``] of the keys ``fprs`` that are due, whether the change has work to do): ``key_upkeep`` for
+    each key; the served public key must be the export of all of them (and of no other)."""
+    fprs = [f for f in fprs if f]
+    if fprs and served_key and read_text(served_key) != gpg(cfg.root, "--armor", "--export", *fprs,
+                                                            what="Exporting the public key"):
         changing = True
-    renewal = key_renewal(cfg.root, fpr, cfg.expiry, cfg.renew_days, cfg.renew, signing=changing)
-    return renewal, changing or renewal is not None
+    renewals = [r for r in (key_renewal(cfg.root, fpr, cfg.expiry, cfg.renew_days, cfg.renew, signing=changing)
+                            for fpr in fprs) if r is not None]
+    return renewals, changing or bool(renewals)
 
 
 def generate_key(root, key_type, uid, expiry=KEY_EXPIRY):
+    """Generate a key with user ID ``uid`` in the repository's home; its fingerprint."""
     home = gnupg_home(root)
     os.makedirs(home, mode=0o700, exist_ok=True)
     os.chmod(home, 0o700)
     with open(os.path.join(home, "gpg.conf"), "w", encoding="utf-8") as handle:
         handle.write(GPG_CONF)
+    before = {k[0] for k in secret_keys(root)}
     algo = KEY_TYPES[key_type][0]
     gpg(root, "--pinentry-mode", "loopback", "--passphrase", "", "--quick-gen-key", uid, algo, "sign",
         expiry, what="Generating the repository's signing key")
-    keys = secret_keys(root)
-    if len(keys) != 1:
-        raise RepoError("Expected one key in '%s' after generating it, found %d." % (home, len(keys)))
-    return keys[0][0]
+    made = [k[0] for k in secret_keys(root) if k[0] not in before]
+    if len(made) != 1:
+        raise RepoError("Expected one new key in '%s' after generating it, found %d." % (home, len(made)))
+    return made[0]
 
 
 def ensure_gpg_conf(root):
@@ -297,13 +390,30 @@ def ensure_gpg_conf(root):
 
 
 def export_key(root, fpr, armored_path, binary_path=None):
-    """Write the public key (armored, and binary when asked) for clients."""
+    """Write the public key - of ``fpr``, or of each fingerprint of a list, in one armored block - (armored, and binary
+    when asked) for clients."""
+    fprs = [fpr] if isinstance(fpr, str) else list(fpr)
     with open(armored_path, "w", encoding="utf-8") as handle:
-        handle.write(gpg(root, "--armor", "--export", fpr, what="Exporting the public key"))
+        handle.write(gpg(root, "--armor", "--export", *fprs, what="Exporting the public key"))
     if binary_path:
-        binary = gpg(root, "--export", fpr, what="Exporting the public key", text=False)
+        binary = gpg(root, "--export", *fprs, what="Exporting the public key", text=False)
         with open(binary_path, "wb") as handle:
             handle.write(binary)
+
+
+def sign_release(root, fingerprints, release_path):
+    """Sign an apt Release file with every key of ``fingerprints``: InRelease (clearsigned) and Release.gpg (detached,
+    armored) beside ``release_path``, one signature per key, each written as NAME.new and renamed over NAME (a served
+    generation's file may be a hard link of it: it is never written through)."""
+    folder = os.path.dirname(release_path)
+    users = [arg for fpr in fingerprints for arg in ("--local-user", fpr)]
+    if not users:
+        raise RepoError("No key to sign '%s' with: give at least one fingerprint." % release_path)
+    for name, mode in (("InRelease", "--clearsign"), ("Release.gpg", "--detach-sign")):
+        out = os.path.join(folder, name)
+        gpg(root, "--yes", "--armor", *users, mode, "--output", out + ".new", release_path,
+            what="Signing '%s' with %s" % (release_path, ", ".join(fingerprints)))
+        os.replace(out + ".new", out)
 
 
 def gpgv_signers(keyring, files, cwd=None, output=None):
@@ -320,10 +430,12 @@ def gpgv_signers(keyring, files, cwd=None, output=None):
 
 
 def verify_signature(keyring, files, fpr, cwd, what):
-    """gpgv of ``files`` against ``keyring``: a good signature made by ``fpr`` (or one of its subkeys)."""
+    """gpgv of ``files`` against ``keyring``: a good signature made by ``fpr`` (or one of its subkeys) - by each
+    fingerprint, when ``fpr`` is a list."""
     signers, proc = gpgv_signers(keyring, files, cwd=cwd)
-    if fpr not in signers:
-        raise RepoError("The signature %s does not verify with key %s: %s" % (what, fpr, proc.stderr.strip()))
+    for one in [fpr] if isinstance(fpr, str) else fpr:
+        if one not in signers:
+            raise RepoError("The signature %s does not verify with key %s: %s" % (what, one, proc.stderr.strip()))
 
 
 # --- generations ------------------------------------------------------------------------------------
@@ -692,7 +804,8 @@ def finish_gc(root, known, area):
 
 
 __all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key", "generate_key",
-                        "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked", "stop_agent",
+                        "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "sign_release", "choose_keys", "plan_keys", "make_keys",
+                        "keys_upkeep", "secret_listing", "check_overlap", "verify_signature", "current", "locked", "stop_agent",
                         "work_dir", "change", "ours", "served", "applying", "recover", "undo_first", "published", "ensure_planned_from",
                         "new_generation", "traces_of_killed", "mark_dirty", "mark_clean", "clean_stale", "switch", "write_gc", "collect",
                         "orphans", "collect_orphans", "finish_gc"]

@@ -32,7 +32,7 @@ from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yu
 from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir
 
 COMMON = ("type", "files", "state")  # options of every type
-KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name", "key_expiry", "key_renew_days", "renew_key")
+KEY_OPTIONS = ("signing_key", "signing_keys", "key_type", "key_uid", "key_name", "key_expiry", "key_renew_days", "renew_key")
 KEY_DEFAULTS = {"key_type": "ed25519", "key_uid": "pkgops.release repository <repository@localhost>",
                 "key_expiry": _base.KEY_EXPIRY, "key_renew_days": _base.RENEW_DAYS, "renew_key": False}
 APT_SUITES = [{"codename": "bookworm", "suite": "stable"}]
@@ -132,11 +132,22 @@ def _key_settings(p, now=None):
     return dict(expiry=expiry, renew_days=days, renew=bool(p["renew_key"]))
 
 
+def _signing_keys(p):
+    """The ``signing_keys`` (list, maybe empty), after refusing it together with ``signing_key``."""
+    keys = list(p.get("signing_keys") or [])
+    if keys and p.get("signing_key"):
+        raise PublishError("signing_key and signing_keys are mutually exclusive: give one key as signing_key, or every "
+                           "key that signs as signing_keys.")
+    if any(not (k or "").strip() for k in keys):
+        raise PublishError("signing_keys has an empty entry: give a fingerprint or a user ID ('Name <email>') each.")
+    return keys
+
+
 def _apt_config(p):
     _promote(p)
     return _apt_repo.Config(root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
-                            key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"],
-                            **_key_settings(p))
+                            key_type=p["key_type"], signing_key=p["signing_key"] or "", signing_keys=_signing_keys(p),
+                            key_name=p["key_name"], **_key_settings(p))
 
 
 def _apt_plan(cfg, p):
@@ -151,6 +162,7 @@ def _apt_result(cfg, p, change, applied, record):
         removed=["%s %s" % (w.source, w.version) for w in change.remove],
         promoted=["%s %s" % (c.source, c.version) for c in change.copy],
         fingerprint=applied or change.fingerprint,
+        signing_keys=(_apt_repo.served_signers(cfg.root) if applied else change.fingerprints),
         packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
                        filekey=r.filekey) for r in rows])
     return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name), change, record)
@@ -161,11 +173,16 @@ def _with_key(root, result, key, change, record):
     expiry is near or the key had expired."""
     if key is not None:
         result["public_key"] = key
-    result["key_renewed"] = change.renewal is not None
-    if change.renewal:
-        result["key_expires"], warnings = _base.renewal_report(root, change.renewal, applied=not record.dry)
-    else:
-        result["key_expires"], warnings = _base.expiry_report(root, result.get("fingerprint"))
+    result["key_renewed"] = bool(change.renewals)
+    renewed = {r.fingerprint: r for r in change.renewals}
+    warnings, last = [], result.get("fingerprint")
+    for fpr in [f for f in result["signing_keys"] if f != last] + [last]:
+        if fpr in renewed:
+            expires, more = _base.renewal_report(root, renewed[fpr], applied=not record.dry)
+        else:
+            expires, more = _base.expiry_report(root, fpr)
+        warnings += more
+    result["key_expires"] = expires
     if warnings:
         result["warnings"] = warnings
     return result
@@ -186,14 +203,18 @@ APT = RepoType(
 def _yum_config(p):
     _promote(p)
     return _yum_repo.Config(root=p["path"], uid=p["key_uid"], key_type=p["key_type"],
-                            signing_key=p["signing_key"] or "", key_name=p["key_name"], keep=p["keep"],
-                            **_key_settings(p))
+                            signing_key=p["signing_key"] or "", signing_keys=_signing_keys(p), key_name=p["key_name"],
+                            keep=p["keep"], **_key_settings(p))
 
 
 def _yum_result(cfg, p, change, applied, record):
+    keys = _yum_repo.served_signers(cfg.root) if applied is not None else change.fingerprints
+    resigned = applied if applied is not None else sorted(change.resign + (
+        [r.filename for r in change.copy] if change.copy and change.promote_signer != change.fingerprint else []))
     result = dict(changed=change.changed, added=[u.filename for u in change.add], unchanged=change.unchanged,
                   removed=change.remove, promoted=[r.filename for r in change.copy],
-                  promotions=_promotions(change, p["promote_from"]), fingerprint=applied or change.fingerprint,
+                  promotions=_promotions(change, p["promote_from"]), fingerprint=keys[-1] if keys else "",
+                  signing_keys=keys, rpm_signer=keys[-1] if keys else "", resigned=resigned,
                   packages=[dict(entry, filename=name) for name, entry in sorted(change.holds.items())])
     return _with_key(cfg.root, result, _yum_repo.public_key(cfg.root, cfg.key_name), change, record)
 

@@ -37,10 +37,11 @@ description:
     O(name) at O(version), for O(type=pypi) the wheels and sdist), copied byte for byte, each file's sha256 checked
     against the source when planned and again when copied. The source is read from what it serves, without its
     lock; a source changed meanwhile fails the change, which then applies nothing.
-  - A promoted RPM is not signed again (that would change its bytes), so for O(type=yum) both repositories must
-    sign with the same key - the source's signer must be this repository's key (put the same key into both GnuPG
-    homes, for example by copying the source's C(gnupg/) before the first change), else the promotion is refused;
-    each promoted RPM is checked with C(rpmkeys --checksig) at signature level against this repository's key.
+  - A promoted RPM is copied byte for byte, so for O(type=yum) the source's RPM signer must be one of this
+    repository's signing keys (put the same key into both GnuPG homes, for example by copying the source's
+    C(gnupg/) before the first change), else the promotion is refused; each promoted RPM is checked with
+    C(rpmkeys --checksig) at signature level against this repository's keys. A promoted RPM signed by another of
+    the keys than the RPM signer (the last of O(signing_keys)) is signed again with the RPM signer (RV(resigned)).
   - O(type=devpi) and O(type=pypiserver) upload O(files) to an index server at O(url) with twine, the credentials
     (O(username), O(password)) passed through twine's environment and never logged. Each file is first looked up
     on the server's simple page of its project - the same file name with the same sha256 is unchanged, with
@@ -209,8 +210,34 @@ options:
       - The fingerprint (or long key ID) of the key that signs. It must be a secret key in the repository's GnuPG
         home (O(path)C(/gnupg)) and, once the repository exists, the key its suites are signed with.
       - By default the home's only key, generated when there is none.
+      - Mutually exclusive with a non-empty O(signing_keys).
       - Applies to O(type=apt) and O(type=yum).
     type: str
+  signing_keys:
+    description:
+      - Every key that signs the repository, in order - for rotating its signing key with an overlap. Each entry is
+        the fingerprint (or long key ID, at least 16 hex digits) of a secret key in the repository's GnuPG home, or
+        a user ID C(Name <email>) - the home's key with exactly that user ID, generated (O(key_type), O(key_expiry))
+        when the home has none; a user ID that two keys carry is refused, naming both fingerprints.
+      - Every listed key signs the metadata - for O(type=apt) each suite's C(InRelease) and C(Release.gpg) (one
+        signature per key, through reprepro's C(SignWith)); for O(type=yum) C(repomd.xml.asc) (one detached armored
+        file, one signature per key). The generation is checked with gpgv for a good signature by every listed key.
+      - The served public key (O(type=apt) C(O(key_name).asc) and C(O(key_name).gpg); O(type=yum) O(key_name))
+        holds every listed key and only those. A key no longer listed stays in the GnuPG home but signs nothing and
+        is not exported.
+      - For O(type=yum) the last listed key is the RPM signer - new RPMs are signed with it, and the published RPMs
+        signed by another key are signed again with it (C(rpmsign); the header digest stays, the file bytes change),
+        each written at a new path (C(packages/FINGERPRINT/FILE)) so the served state stays valid until the switch,
+        and checked with C(rpmkeys --checksig) against that key alone; the old files are deleted after the switch.
+        RV(resigned) names them.
+      - Overlap - the new set must share at least one key with the keys that sign the served state, else the change
+        is refused (naming them) - add the new key first (old, new), publish, let the clients fetch the new public
+        key, then retire the old key (new only).
+      - Renewal (O(key_expiry), O(key_renew_days), O(renew_key)) applies to each listed key.
+      - An empty list (the default) is the same as not giving it - O(signing_key) or the home's only key.
+      - Applies to O(type=apt) and O(type=yum).
+    type: list
+    elements: str
   key_type:
     description:
       - The kind of key generated when the repository has none; by default V(ed25519).
@@ -330,6 +357,21 @@ EXAMPLES = r"""
     renew_key: true
     key_expiry: 2y
 
+- name: Rotate the yum repository's signing key, step 1 - sign with the old key and a new one (generated)
+  pkgops.release.repo_publish:
+    type: yum
+    path: /srv/yum
+    signing_keys:
+      - pkgops.release repository <repository@localhost>
+      - pkgops.release repository 2027 <repository-2027@localhost>
+
+- name: Step 2, once the clients hold the new public key - retire the old key
+  pkgops.release.repo_publish:
+    type: yum
+    path: /srv/yum
+    signing_keys:
+      - pkgops.release repository 2027 <repository-2027@localhost>
+
 - name: Promote the tested RPMs, byte for byte, from the testing repository (signed with the same key)
   pkgops.release.repo_publish:
     type: yum
@@ -432,15 +474,39 @@ promotions:
       type: str
   sample: [{"filename": "hello-world-1.1.0-1.noarch.rpm", "sha256": "5d1e...", "promote_from": "/srv/yum-testing"}]
 fingerprint:
-  description: The fingerprint of the repository's signing key (empty in check mode before it exists).
+  description:
+    - The fingerprint of the repository's signing key (empty in check mode before it exists); with several signing
+      keys (O(signing_keys)) the last one's.
   returned: when O(type=apt) or O(type=yum)
   type: str
   sample: 088F4BD2216ED2136C7EF3A0CF82BE32AD5F1579
+signing_keys:
+  description:
+    - The fingerprints of every key that signs the repository afterwards, in order (in check mode those the change
+      would sign with; empty strings for keys it would generate).
+  returned: when O(type=apt) or O(type=yum)
+  type: list
+  elements: str
+  sample: [088F4BD2216ED2136C7EF3A0CF82BE32AD5F1579, 5C7A0E4F31D3B2A8E49C6A1B0F2D8E7C3B4A5968]
+rpm_signer:
+  description: The fingerprint of the key that signs the RPMs - the last of RV(signing_keys).
+  returned: when O(type=yum)
+  type: str
+  sample: 5C7A0E4F31D3B2A8E49C6A1B0F2D8E7C3B4A5968
+resigned:
+  description:
+    - The file names of the RPMs the change signed again with RV(rpm_signer) (in check mode, would sign again) -
+      published RPMs signed by another key, and promoted RPMs signed by another of the repository's keys.
+  returned: when O(type=yum)
+  type: list
+  elements: str
+  sample: [hello-world-1.1.0-1.noarch.rpm]
 key_expires:
   description:
     - The signing key's expiry date (C(YYYY-MM-DD), UTC), V(never), or empty in check mode before the key exists;
-      after a renewal the new date (in check mode the date the renewal would give).
-    - With less than 90 days left, or expired, the task also warns.
+      after a renewal the new date (in check mode the date the renewal would give). With several signing keys, the
+      last one's.
+    - With less than 90 days left, or expired, the task also warns (for each signing key).
   returned: when O(type=apt) or O(type=yum)
   type: str
   sample: "2028-12-02"
@@ -452,7 +518,9 @@ key_renewed:
   type: bool
   sample: false
 public_key:
-  description: The exported public key, ASCII-armored (absent in check mode before it exists).
+  description:
+    - The exported public key, ASCII-armored (absent in check mode before it exists) - one block holding every key
+      of RV(signing_keys).
   returned: when O(type=apt) or O(type=yum) and the repository exists
   type: str
 packages:
@@ -510,6 +578,7 @@ ARGUMENT_SPEC = dict(
     component=dict(type="str"),
     promote_from=dict(type="str"),
     signing_key=dict(type="str", no_log=False),
+    signing_keys=dict(type="list", elements="str", no_log=False),
     key_type=dict(type="str", choices=["ed25519", "rsa3072", "rsa4096"]),
     key_uid=dict(type="str", no_log=False),
     key_name=dict(type="str"),
