@@ -19,6 +19,9 @@ description:
   - When O(signature) (the signature an earlier run stored) still verifies O(data) with that key, it is returned as
     it is and nothing is signed - a signature carries its creation time, so signing the same bytes again would change
     the file for nothing.
+  - Signs with the keys that sign the repository's served state - while its signing key is rotated
+    (M(pkgops.release.repo_publish) option C(signing_keys)) with each of them, one armored block with a signature per
+    key, so clients that hold either key verify it; a kept O(signature) must have a good signature by each.
   - Signs under the repository's lock and stops the gpg-agent it started. Writes nothing on the repository host.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
@@ -42,7 +45,9 @@ options:
     type: str
     default: archive-keyring
   signing_key:
-    description: The fingerprint (or its end) of the key to sign with, when the repository's GnuPG home holds several.
+    description:
+      - The fingerprint (or its end) of the one key to sign with; by default the keys that sign the repository's
+        served state (or the home's only key).
     type: str
     default: ""
 requirements:
@@ -78,7 +83,7 @@ signature:
   type: str
   sample: "-----BEGIN PGP SIGNATURE-----\n\niHUEABYKAB0WIQ...\n-----END PGP SIGNATURE-----\n"
 fingerprint:
-  description: The fingerprint of the key that signs.
+  description: The fingerprint of the key that signs (with several signing keys, the last one's).
   returned: success
   type: str
   sample: 5A1C9E0C2F3B0D8E7A6B5C4D3E2F1A0B9C8D7E6F
