@@ -242,3 +242,69 @@ def test_the_manifest_is_signed_by_every_key_that_signs_the_repository(tmp_path)
     (tmp_path / "m.json.asc").write_text(retired)
     assert good_by(keyring, ["m.json.asc", "m.json"], str(tmp_path)) == {new}
     assert rv.gpgv(keyring, str(tmp_path / "m.json.asc"), str(tmp_path / "m.json"), new) == ""
+
+
+def test_a_promotion_takes_an_rpm_signed_by_any_listed_key_and_signs_it_with_the_rpm_signer(tmp_path):
+    from test__yum_repo import make_rpm
+
+    testing, stable = str(tmp_path / "testing"), str(tmp_path / "stable")
+    folder = str(tmp_path / "rpms")
+    hello1, hello2, other = (make_rpm(folder, "hello", "1.0"), make_rpm(folder, "hello", "2.0"),
+                             make_rpm(folder, "other", "0.1"))
+    old = run(testing, "yum", [OLD], [hello1, hello2])["fingerprint"]
+    os.makedirs(stable)
+    shutil.copytree(os.path.join(testing, "gnupg"), os.path.join(stable, "gnupg"))  # the old key in both homes
+    new = run(stable, "yum", [OLD, NEW], [other])["rpm_signer"]
+    name = "hello-2.0-1.noarch.rpm"
+    planned = run(stable, "yum", [OLD, NEW], promote_from=testing, name="hello", version="2.0", check_mode=True)
+    assert planned["changed"] and planned["resigned"] == [name] and planned["promoted"] == [name]
+    done = run(stable, "yum", [OLD, NEW], promote_from=testing, name="hello", version="2.0")
+    assert done["promoted"] == [name] and done["resigned"] == [name] and done["rpm_signer"] == new
+    with open(os.path.join(testing, "packages", name), "rb") as handle:
+        assert done["promotions"][0]["sha256"] == hashlib.sha256(handle.read()).hexdigest()
+    assert rpm_checks(stable, new, str(tmp_path)) and not rpm_checks(stable, old, str(tmp_path))
+    again = run(stable, "yum", [OLD, NEW], promote_from=testing, name="hello", version="2.0")
+    assert not again["changed"] and again["resigned"] == [] and again["unchanged"] == [name]
+    run(stable, "yum", [NEW])
+    with pytest.raises(base.RepoError) as caught:
+        run(stable, "yum", [NEW], promote_from=testing, name="hello", version="1.0")
+    assert str(caught.value) == (
+        "hello 1.0 in the yum repository '%s' is signed with key %s, and '%s' signs with %s: a promotion copies the "
+        "same bytes, which dnf checks against this repository's keys. Make that key one of its signing keys (its GnuPG "
+        "home, '%s'), or publish the package with files (signed again)." % (testing, old, stable, new,
+                                                                            os.path.join(testing, "gnupg")))
+    # a source that rotated serves its RPMs at their new paths, and a promotion reads them there
+    secret = gpg_in(os.path.join(stable, "gnupg"), "--export-secret-keys", new).stdout
+    subprocess.run(["gpg", "--homedir", os.path.join(testing, "gnupg"), "--batch", "--import"], input=secret, check=True,
+                   capture_output=True)
+    run(testing, "yum", [OLD, new])
+    assert yum.state(base.current(testing))["locations"] == {n: "%s/%s" % (new, n) for n in ("hello-1.0-1.noarch.rpm",
+                                                                                             name)}
+    done = run(stable, "yum", [NEW], promote_from=testing, name="hello", version="1.0")
+    assert done["promoted"] == ["hello-1.0-1.noarch.rpm"] and done["resigned"] == []
+    assert rpm_checks(stable, new, str(tmp_path))
+    clients_read_any(stable, tmp_path)
+
+
+def clients_read_any(root, tmp_path):
+    from test__yum_repo import dnf_makecache
+
+    proc = dnf_makecache(root, str(tmp_path / "dnf-any"))
+    assert proc.returncode == 0 and "hello-1.0" in proc.stdout, proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["apt", "yum"])
+def test_each_listed_key_is_renewed(tmp_path, kind):
+    root = str(tmp_path / "repo")
+    pkg = artifact(tmp_path, kind)
+    run(root, kind, [OLD, NEW], [pkg], key_expiry="100d", key_renew_days=0)
+    fprs = [k[0] for k in base.secret_keys(root)]
+    before = {f: base.key_expires(root, f) for f in fprs}
+    renewed = run(root, kind, [OLD, NEW], [pkg], key_expiry="2y", renew_key=True)
+    assert renewed["changed"] and renewed["key_renewed"]
+    after = {f: base.key_expires(root, f) for f in fprs}
+    assert all(after[f] > before[f] + 300 * 86400 for f in fprs), (before, after)
+    keyfile, signed, where = served(root, kind)
+    for fpr in fprs:
+        assert good_by(key_of(root, fpr, str(tmp_path / (fpr + ".gpg"))), signed, where) == {fpr}
+    assert not run(root, kind, [OLD, NEW], [pkg], key_expiry="2y")["changed"]
