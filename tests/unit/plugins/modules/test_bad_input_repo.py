@@ -244,6 +244,26 @@ REPO_CASES = {
                                 "key_expiry '-1y' is not an expiry gpg takes: use Ny, Nm, Nw, Nd (years, months, weeks, days), a date"
                                 " YYYY-MM-DD, or never."),
     "yum-keep-negative": ({}, yum(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
+    "apt-signing-key-and-signing-keys": ({}, apt(signing_key="0123456789ABCDEF", signing_keys=["New <new@example.com>"]),
+                                         "signing_key and signing_keys are mutually exclusive: give one key as signing_key, or every "
+                                         "key that signs as signing_keys."),
+    "pypi-with-signing-keys": ({}, pypi(WHL, signing_keys=["New <new@example.com>"]),
+                               "option 'signing_keys' does not apply to type=pypi (it applies to: apt, yum)."),
+    "yum-signing-keys-empty-entry": ({}, yum(RPM, signing_keys=["New <new@example.com>", " "]),
+                                     "signing_keys has an empty entry: give a fingerprint or a user ID ('Name <email>') each."),
+    "apt-signing-keys-short-key-id": ({}, apt(signing_keys=["6FD4A7C4"]),
+                                      "signing_keys entry '6FD4A7C4' is neither a fingerprint (or long key ID, at least 16 hex digits) "
+                                      "nor a user ID ('Name <email>')."),
+    "yum-signing-keys-name-without-email": ({}, yum(signing_keys=["Repository 2027"]),
+                                            "signing_keys entry 'Repository 2027' is neither a fingerprint (or long key ID, at least 16 hex "
+                                            "digits) nor a user ID ('Name <email>')."),
+    "apt-signing-keys-fingerprint-not-in-home": ({}, apt(signing_keys=["0123456789ABCDEF0123456789ABCDEF01234567"]),
+                                                 "Signing key 0123456789ABCDEF0123456789ABCDEF01234567 (signing_keys) is not a secret key of "
+                                                 "the repository's GnuPG home '{root}/apt/gnupg'; a key that is not the repository's is "
+                                                 "refused: give the fingerprint of a key in it, or a user ID ('Name <email>') to find or "
+                                                 "generate one."),
+    "yum-signing-keys-twice": ({}, yum(signing_keys=["New <new@example.com>", "New <new@example.com>"]),
+                               "signing_keys names key New <new@example.com> twice: list each key once."),
     "apt-key-type-unknown": ({}, apt(key_type="dsa1024"),
                              "value of key_type must be one of: ed25519, rsa3072, rsa4096, got: dsa1024"),
     "apt-codename-not-a-suite": (lambda b: {DEB: b[DEB]}, apt(DEB, codename="trixie"),
