@@ -4,10 +4,13 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """What the apt and the yum repository share: the signing key and the switched generations.
 
-Keys: each repository has its own GnuPG home (ROOT/gnupg, never served) holding one signing
+Keys: each repository has its own GnuPG home (ROOT/gnupg, never served) holding its signing
 key, generated when absent (Ed25519 or RSA >= 3072; SHA-512 signatures, never SHA-1). A key
 that is not the repository's - not in its home, or not the one the served state is signed
-with - is refused. A key that expires within the renewal window (or has expired, or when asked)
+with - is refused. A rotation signs with several keys (``signing_keys``, ``plan_keys``): each
+listed key signs, the served public key holds exactly those, and a set that shares no key with
+the served signers is refused (``check_overlap``): add the new key first, then retire the old
+one. ``sign_release`` signs an apt Release file with several keys. A key that expires within the renewal window (or has expired, or when asked)
 is renewed under the lock before the change signs: its expiry (and its signing subkeys') moves
 to now + the key's lifetime, the fingerprint stays, and the change exports the public key again
 into the served state, so clients that fetch it again keep verifying after the old expiry.

@@ -26,9 +26,15 @@ versions of each package and architecture; older ones leave the metadata and the
 
 A promotion copies a package (every architecture and its source RPM, of one version-release) from
 another yum repository's served generation - immutable: its state names the files, which are never
-rewritten - byte for byte: it is not signed again, so the source repository must sign with this
-repository's key (checked when planned, and with rpmkeys at signature level against this repository's
-exported key when applied). The source is read without its lock; every copied file's sha256 is
+rewritten - byte for byte, so the source repository's RPM signer must be one of this repository's
+signing keys (checked when planned, and with rpmkeys at signature level against this repository's
+exported keys when applied); a promoted file signed by another of them than the RPM signer is signed
+again with the RPM signer.
+
+Rotation (``signing_keys``): every key signs repomd.xml (one armored file, a signature per key); the
+last one is the RPM signer, which signed every file the state holds (``signer``). When it changes, the
+held files are signed again with it at a new path, packages/FINGERPRINT/NAME (``locations`` in the
+state), never in place - the served generation names the old file, deleted after the switch. The source is read without its lock; every copied file's sha256 is
 checked against the one planned, so a source changed meanwhile fails the change, which applies
 nothing.
 """
