@@ -29,7 +29,7 @@ import typing as t
 from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _devpi_push, _pypi_index, _pypi_upload
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
-from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir
+from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir, sha256_of
 
 COMMON = ("type", "files", "state")  # options of every type
 KEY_OPTIONS = ("signing_key", "key_type", "key_uid", "key_name", "key_expiry", "key_renew_days", "renew_key")
@@ -154,8 +154,21 @@ def _apt_result(cfg, p, change, applied, record):
         promoted=["%s %s" % (c.source, c.version) for c in change.copy],
         fingerprint=applied or change.fingerprint,
         packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
-                       filekey=r.filekey) for r in rows])
+                       filekey=r.filekey) for r in rows],
+        promotions=_apt_promotions(cfg.root, _promote(p)))
     return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name), change, record)
+
+
+def _apt_promotions(root, promote):
+    """The result's ``promotions`` for apt: each pool file of the promoted source package and version (binaries and
+    the .dsc) as the source suite lists it - the pool is shared, so the same file in both suites."""
+    gen = _apt_repo.current(root) if promote else None
+    if not gen:
+        return []
+    origin, name, version = promote
+    files = {os.path.basename(r.filekey): os.path.join(gen, "public", r.filekey)
+             for r in _apt_repo.packages(root, origin, name) if r.source_version == version}
+    return [dict(filename=f, sha256=sha256_of(path), promote_from=origin) for f, path in sorted(files.items())]
 
 
 def _with_key(root, result, key, change, record):

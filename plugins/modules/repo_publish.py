@@ -440,8 +440,9 @@ promoted:
 promotions:
   description:
     - Every file of the version promoted (O(promote_from)), copied now or already here, so a re-run reports the same
-      (for the release manifest). Empty without O(promote_from).
-  returned: when O(type=yum), O(type=pypi) or O(type=devpi)
+      (for the release manifest). Empty without O(promote_from). For O(type=apt), the pool files (binary packages
+      and the C(.dsc)) of the source package at O(version) as the source suite lists them.
+  returned: when O(type=apt), O(type=yum), O(type=pypi) or O(type=devpi)
   type: list
   elements: dict
   contains:
@@ -452,7 +453,8 @@ promotions:
       description: The file's SHA-256, the same in both repositories.
       type: str
     promote_from:
-      description: The root of the repository it was promoted from (for O(type=devpi), its index C(USER/INDEX)).
+      description: The root of the repository it was promoted from (for O(type=apt) the suite, for O(type=devpi) the
+        index C(USER/INDEX)).
       type: str
   sample: [{"filename": "hello-world-1.1.0-1.noarch.rpm", "sha256": "5d1e...", "promote_from": "/srv/yum-testing"}]
 fingerprint:
