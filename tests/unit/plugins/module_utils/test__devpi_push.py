@@ -198,8 +198,8 @@ def test_repo_publish_promotes_with_devpi_and_reports_the_promotions(tmp_path, i
     ("ftp://h/u/i/", "url 'ftp://h/u/i/' is not the URL of a devpi index: give http://HOST:PORT/USER/INDEX/."),
 ])
 def test_the_target_index_comes_from_url(url, says):
-    assert dp.split_index_url("https://h.example.com/devpi/release/stable/") == ("https://h.example.com/devpi",
-                                                                               "release/stable")
+    root = ("https://h.example.com/devpi", "release/stable")
+    assert dp.split_index_url("https://h.example.com/devpi/release/stable/") == root
     with pytest.raises(up.UploadError, match="^%s$" % re.escape(says)):
         dp.split_index_url(url)
 
