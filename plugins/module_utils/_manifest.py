@@ -11,6 +11,11 @@ manifest, named in the artifact's entry with its SHA-256 (``sbom``): the manifes
 
 The step times belong to the run that made the release: a later run that finds the same release (same
 artifacts, same places, same tag) leaves the file as it is, so a no-op re-run changes nothing.
+
+Promotions (a release copied from a testing repository to a stable one, ``repo_publish`` with ``promote_from``)
+are added afterwards to the manifest as records (``promotions``: type, from, to, each file's name and sha256,
+date), the artifact list unchanged; a record already there (same type, from, to and files) is not added again.
+A later run of the release keeps them.
 """
 
 from __future__ import annotations
@@ -148,7 +153,60 @@ def same_release(old_text, new):
 
 
 def _untimed(data):
-    return {k: v for k, v in data.items() if k not in TIMED}
+    return {k: v for k, v in data.items() if k not in TIMED + (PROMOTIONS,)}
+
+
+PROMOTIONS = "promotions"  # added to a release's manifest afterwards, kept when the release's own part is the same
+PROMOTION_TYPES = ("apt", "yum", "pypi", "devpi")
+
+
+def promotion_record(record, date):
+    """One promotion record (type, from, to, files by name with their sha256, date), checked."""
+    kind, files = record.get("type"), record.get("files") or []
+    if kind not in PROMOTION_TYPES:
+        raise ValueError("promotion type %r is not one of %s." % (kind, ", ".join(PROMOTION_TYPES)))
+    for end in ("from", "to"):
+        if not isinstance(record.get(end), str) or not record[end]:
+            raise ValueError("a %s promotion has no '%s': give the repository (suite, root or index) it went %s."
+                             % (kind, end, end))
+    if not files:
+        raise ValueError("the %s promotion from %s to %s lists no files: give each file's filename and sha256."
+                         % (kind, record["from"], record["to"]))
+    listed = {}
+    for item in files:
+        name, sha256 = item.get("filename"), str(item.get("sha256") or "")
+        if not name or len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("the %s promotion from %s to %s lists file %r with sha256 %r: give a file name and its "
+                             "SHA-256 (64 hex digits)." % (kind, record["from"], record["to"], name, sha256))
+        listed[name] = sha256
+    return {"type": kind, "from": record["from"], "to": record["to"], "date": date,
+            "files": [{"filename": n, "sha256": listed[n]} for n in sorted(listed)]}
+
+
+def with_promotions(text, path, records, date):
+    """(manifest data, added records) - the manifest ``text`` (of the file ``path``) with ``records`` it does not
+    list yet (the same type, from, to and files, whatever the date); its artifacts and the rest stay."""
+    try:
+        data = json.loads(text) if text is not None else None
+    except ValueError:
+        data = None
+    if not isinstance(data, dict) or not isinstance(data.get("artifacts"), list):
+        raise FileError("'%s' is not a release manifest (%s): write it with release_manifest (the release's "
+                        "run) first." % (path, "missing" if text is None else "no JSON object with artifacts"))
+    have = data.get(PROMOTIONS) or []
+    known = {_promotion_key(r) for r in have}
+    added = []
+    for record in records:
+        entry = promotion_record(record, date)
+        if _promotion_key(entry) not in known:
+            known.add(_promotion_key(entry))
+            added.append(entry)
+    return dict(data, **{PROMOTIONS: have + added}), added
+
+
+def _promotion_key(record):
+    files = tuple(sorted((f.get("filename"), f.get("sha256")) for f in record.get("files") or []))
+    return (record.get("type"), record.get("from"), record.get("to"), files)
 
 
 def plan(path, new):
@@ -160,4 +218,28 @@ def plan(path, new):
     before = raw.decode("utf-8", "replace") if raw is not None else None
     if before is not None and same_release(before, new):
         return before, None
-    return before, render(new)
+    return before, render(dict(new, **_kept_promotions(before, new)))
+
+
+def _kept_promotions(before, new):
+    """The promotions of the manifest ``before`` when it is of the same release (name and version) as ``new``."""
+    try:
+        old = json.loads(before) if before is not None else None
+    except ValueError:
+        return {}
+    if not isinstance(old, dict) or not old.get(PROMOTIONS) or PROMOTIONS in new:
+        return {}
+    same = all(old.get(k) == new.get(k) for k in ("name", "version"))
+    return {PROMOTIONS: old[PROMOTIONS]} if same else {}
+
+
+def promotion_plan(path, records, date):
+    """(before, after, data, added) of adding ``records`` to the manifest ``path``; after is None when each is
+    there already."""
+    if os.path.islink(path):
+        raise FileError("File '%s' is a symbolic link to '%s': give the path of the file itself."
+                        % (path, os.readlink(path)))
+    raw = read_bytes(path)
+    before = raw.decode("utf-8", "replace") if raw is not None else None
+    data, added = with_promotions(before, path, records, date)
+    return before, render(data) if added else None, data, added

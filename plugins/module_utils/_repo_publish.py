@@ -26,10 +26,10 @@ import re
 import time
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _devpi_push, _pypi_index, _pypi_upload
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
-from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir
+from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir, sha256_of
 
 COMMON = ("type", "files", "state")  # options of every type
 KEY_OPTIONS = ("signing_key", "signing_keys", "key_type", "key_uid", "key_name", "key_expiry", "key_renew_days", "renew_key")
@@ -66,14 +66,16 @@ def _files(p):
 
 
 def _promote(p):
-    """(promote_from, name, version), or None; promote_from is a suite (apt) or the root of the repository of the
-    same type (pypi, yum), checked."""
+    """(promote_from, name, version), or None; promote_from is a suite (apt), an index USER/INDEX on the same server
+    (devpi) or the root of the repository of the same type (pypi, yum), checked."""
     origin = p.get("promote_from")
     if not origin:
         return None
     if p["state"] != "present":
         raise PublishError("promote_from promotes with state present, not absent: withdraw and promote in two tasks.")
-    if p["type"] != "apt" and not os.path.isabs(origin):
+    if p["type"] == "devpi":
+        _devpi_push.check_index(origin, "promote_from")
+    elif p["type"] != "apt" and not os.path.isabs(origin):
         raise PublishError("promote_from '%s' is not an absolute path: for type=%s give the root directory of the "
                            "repository to promote from." % (origin, p["type"]))
     return origin, p["name"], p["version"]
@@ -164,8 +166,21 @@ def _apt_result(cfg, p, change, applied, record):
         fingerprint=applied or change.fingerprint,
         signing_keys=(_apt_repo.served_signers(cfg.root) if applied else change.fingerprints),
         packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
-                       filekey=r.filekey) for r in rows])
+                       filekey=r.filekey) for r in rows],
+        promotions=_apt_promotions(cfg.root, _promote(p)))
     return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name), change, record)
+
+
+def _apt_promotions(root, promote):
+    """The result's ``promotions`` for apt: each pool file of the promoted source package and version (binaries and
+    the .dsc) as the source suite lists it - the pool is shared, so the same file in both suites."""
+    gen = _apt_repo.current(root) if promote else None
+    if not gen:
+        return []
+    origin, name, version = promote
+    files = {os.path.basename(r.filekey): os.path.join(gen, "public", r.filekey)
+             for r in _apt_repo.packages(root, origin, name) if r.source_version == version}
+    return [dict(filename=f, sha256=sha256_of(path), promote_from=origin) for f, path in sorted(files.items())]
 
 
 def _with_key(root, result, key, change, record):
@@ -247,27 +262,63 @@ def _server_config(p):
         raise PublishError("type is %s but the following are missing: %s" % (p["type"], ", ".join(missing)))
     if p["state"] != "present":
         raise PublishError("type %s supports state present only: withdraw files on the server itself." % p["type"])
+    if _promote(p):
+        _devpi_push.split_index_url(p["url"])
     url = p["url"].rstrip("/") + "/"
     simple = p["simple_url"] or url + ("+simple/" if p["type"] == "devpi" else "simple/")
     return Server(url, simple, p["username"], p["password"], p["twine"])
 
 
+@dataclasses.dataclass
+class ServerChange:
+    """An upload (``_pypi_upload.Plan``) and, for devpi with promote_from, a push (``_devpi_push.PushPlan``)."""
+
+    upload: _pypi_upload.Plan
+    push: t.Optional[_devpi_push.PushPlan] = None
+    auth: t.Dict[str, str] = dataclasses.field(default_factory=dict, repr=False)
+
+    @property
+    def changed(self):
+        return self.upload.changed or bool(self.push and self.push.changed)
+
+
+def _server_plan(server, p):
+    """The upload's plan and, with promote_from, devpi's push planned first: a release the source index does not have
+    is refused before anything is uploaded or pushed."""
+    origin = _promote(p)
+    pushed, auth = _devpi_push.promotion(server.url, server.username, server.password, *origin) if origin else (None, {})
+    return ServerChange(_pypi_upload.plan(p["files"], server.simple), pushed, auth)
+
+
+def _server_apply(server, change, record):
+    """The push (the release, from the source index), then the upload of files: each recorded, run unless dry."""
+    if change.push and change.push.changed:
+        _devpi_push.push(change.push, change.auth, record)
+    if change.upload.changed:
+        _pypi_upload.upload(change.upload.add, server.url, server.username, server.password, server.twine, record=record)
+
+
 def _server_result(server, p, change, applied, record):
-    return dict(changed=change.changed, added=[os.path.basename(f) for f in change.add], unchanged=change.unchanged,
-                removed=[], commands=record.commands)
+    pushed = change.push
+    result = dict(changed=change.changed, added=[os.path.basename(f) for f in change.upload.add],
+                  unchanged=change.upload.unchanged + (pushed.unchanged if pushed else []), removed=[],
+                  commands=record.commands)
+    if p["type"] == "devpi":
+        result["promoted"] = pushed.add if pushed else []
+        result["promotions"] = [dict(filename=f, sha256=pushed.files[f], promote_from=pushed.source)
+                                for f in sorted(pushed.files)] if pushed else []
+    return result
 
 
-def _server_type(name):
+def _server_type(name, options=()):
     return RepoType(
-        name=name, options=("url", "simple_url", "username", "password", "twine"), defaults={"twine": "twine"},
+        name=name, options=("url", "simple_url", "username", "password", "twine") + options, defaults={"twine": "twine"},
         config=_server_config,
-        plan=lambda server, p: _pypi_upload.plan(p["files"], server.simple),
-        apply=lambda server, change, record: _pypi_upload.upload(change.add, server.url, server.username,
-                                                                 server.password, server.twine, record=record),
+        plan=_server_plan, apply=_server_apply,
         result=_server_result)
 
 
-SERVERS = (_server_type("devpi"), _server_type("pypiserver"))
+SERVERS = (_server_type("devpi", ("name", "version", "promote_from")), _server_type("pypiserver"))
 TYPES: t.Dict[str, RepoType] = {kind.name: kind for kind in (PYPI, APT, YUM) + SERVERS}
 OPTIONS = sorted({name for kind in TYPES.values() for name in kind.options})  # every type-specific option
 

@@ -25,6 +25,13 @@ description:
     is listed by name, without a version. An SBOM whose bytes are the same is not written again.
   - Written atomically. A missing artifact, or two artifacts with the same file name, is an error and the
     file is left as it was.
+  - With O(promotions) instead of O(release) and O(artifacts), adds promotion records to the manifest O(path)
+    written before (by the release) - under its key C(promotions), each with the repository type, where the files
+    came from and went to, their names and sha256s and the date (O(date)) - and leaves the rest, its artifacts
+    included, as it is. A record the manifest has already (the same type, from, to and files, whatever the date)
+    is not added again, so promoting again changes nothing. Sign the manifest again afterwards
+    (M(pkgops.release.release_sign)).
+  - A later run with O(release) for the same release (name and version) keeps the promotion records.
 author: pkgops.release developers (@pkgops)
 extends_documentation_fragment:
   - pkgops.release.attributes.FILE_EDITS
@@ -34,14 +41,16 @@ options:
     type: path
     required: true
   release:
-    description: What names the release, written at the top level (for example name, version, deb_version, tag).
+    description:
+      - What names the release, written at the top level (for example name, version, deb_version, tag).
+      - Required, with O(artifacts), unless O(promotions) is given.
     type: dict
-    required: true
   artifacts:
-    description: The release's files, in groups that went to the same places.
+    description:
+      - The release's files, in groups that went to the same places.
+      - Required with O(release).
     type: list
     elements: dict
-    required: true
     suboptions:
       paths:
         description: The files on the host.
@@ -63,6 +72,39 @@ options:
       - The SBOM's timestamp is the C(date) of O(release) (YYYY-MM-DD) when given, so a re-run writes the same bytes.
     type: bool
     default: true
+  promotions:
+    description:
+      - Promotion records to add to the existing manifest O(path) (instead of writing it from O(release) and
+        O(artifacts)).
+      - Records already in the manifest are not added again.
+    type: list
+    elements: dict
+    suboptions:
+      type:
+        description: The kind of repository.
+        type: str
+        required: true
+        choices: [apt, yum, pypi, devpi]
+      from:
+        description: Where the files came from - the suite (apt), the repository's root (yum, pypi) or the index
+          C(USER/INDEX) (devpi).
+        type: str
+        required: true
+      to:
+        description: Where they went, in the same terms (for devpi the index of the target).
+        type: str
+        required: true
+      files:
+        description: The files promoted, each with C(filename) and C(sha256) (as RV(pkgops.release.repo_publish#module:promotions)
+          returns them; other keys are ignored).
+        type: list
+        elements: dict
+        required: true
+  date:
+    description:
+      - The date of the promotions added with O(promotions); by default the time of the run, UTC
+        (C(YYYY-MM-DDTHH:MM:SSZ)).
+    type: str
 requirements:
   - cyclonedx-python-lib >= 8 (with O(sbom=true))
   - dpkg-deb and dpkg-query for a .deb, rpm for an .rpm (with O(sbom=true))
@@ -79,6 +121,15 @@ EXAMPLES = r"""
       - paths: [/src/hello-world/dist/deb/hello-world_1.1.0-1_all.deb]
         published: [http://repo.example.com:8081 bookworm main]
     steps: {build: 12.3, publish: 4.1, deploy: 30.2}
+
+- name: Record the promotion of the RPMs from the testing repository (then sign the manifest again)
+  pkgops.release.release_manifest:
+    path: /src/hello-world/dist/hello-world-1.1.0.manifest.json
+    promotions:
+      - type: yum
+        from: /srv/yum-testing
+        to: /srv/yum
+        files: "{{ yum_promotion.promotions }}"
 """
 
 RETURN = r"""
@@ -100,6 +151,13 @@ content:
   returned: success
   type: str
   sample: ewogICJhcnRpZmFjdHMiOiBb...
+promotions_added:
+  description: The promotion records added (with O(promotions)); empty when the manifest had each already.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{"type": "yum", "from": "/srv/yum-testing", "to": "/srv/yum", "date": "2026-12-06T19:00:00Z",
+            "files": [{"filename": "hello-world-1.1.0-1.noarch.rpm", "sha256": "5d1e..."}]}]
 manifest:
   description: The manifest as written (or, when left as it was, as the run would have written it).
   returned: always
@@ -115,6 +173,7 @@ manifest:
 """
 
 import base64
+import datetime
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -126,18 +185,29 @@ def main():
     module = AnsibleModule(
         argument_spec=dict(
             path=dict(type="path", required=True),
-            release=dict(type="dict", required=True),
-            artifacts=dict(type="list", elements="dict", required=True, options=dict(
+            release=dict(type="dict"),
+            artifacts=dict(type="list", elements="dict", options=dict(
                 paths=dict(type="list", elements="path", required=True),
                 published=dict(type="list", elements="str", default=[]),
             )),
             steps=dict(type="dict", default={}),
             sbom=dict(type="bool", default=True),
+            promotions=dict(type="list", elements="dict", options=dict(
+                type=dict(type="str", required=True, choices=["apt", "yum", "pypi", "devpi"]),
+                files=dict(type="list", elements="dict", required=True),
+                **{"from": dict(type="str", required=True), "to": dict(type="str", required=True)}
+            )),
+            date=dict(type="str"),
         ),
+        required_one_of=[("release", "promotions")],
+        mutually_exclusive=[("release", "promotions"), ("artifacts", "promotions")],
+        required_together=[("release", "artifacts")],
         supports_check_mode=True,
     )
     p = module.params
-    result = dict(changed=False, path=p["path"], sboms=[])
+    result = dict(changed=False, path=p["path"], sboms=[], promotions_added=[])
+    if p["promotions"] is not None:
+        _promote(module, p, result)
     try:
         new = _manifest.manifest(p["release"], p["artifacts"], p["steps"])
         writes = []
@@ -152,6 +222,19 @@ def main():
         result["content"] = base64.b64encode((after if after is not None else before).encode("utf-8")).decode("ascii")
         _write(module, writes, result)
     except (_files.FileError, _sbom.SbomError, ValueError, TypeError) as exc:
+        module.fail_json(msg="Manifest '%s': %s" % (p["path"], exc), **result)
+    module.exit_json(**result)
+
+
+def _promote(module, p, result):
+    """Add the promotion records to the manifest; exits the module."""
+    date = p["date"] or datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        before, after, data, added = _manifest.promotion_plan(p["path"], p["promotions"], date)
+        result.update(manifest=data, promotions_added=added)
+        result["content"] = base64.b64encode((after if after is not None else before).encode("utf-8")).decode("ascii")
+        _write(module, [(p["path"], before, after)] if after is not None else [], result)
+    except (_files.FileError, ValueError, TypeError) as exc:
         module.fail_json(msg="Manifest '%s': %s" % (p["path"], exc), **result)
     module.exit_json(**result)
 

@@ -46,6 +46,13 @@ description:
     (O(username), O(password)) passed through twine's environment and never logged. Each file is first looked up
     on the server's simple page of its project - the same file name with the same sha256 is unchanged, with
     another sha256 it is refused and nothing is uploaded.
+  - O(type=devpi) can also promote O(name) at O(version) from another index of the same devpi-server (O(promote_from),
+    C(USER/INDEX)) to the index of O(url), with devpi-server's own push (a login at C(/+login), then a C(POST) of
+    C(name), C(version) and C(targetindex) to the source index) - the very same files, not uploaded again. Before
+    the push, the release's files are read on both indexes - a version the source index does not have is refused
+    (it was never in testing), files the target has with the same sha256 are unchanged, with another sha256
+    refused - and after it the target must serve each file with the source's sha256. The user O(username) must be
+    allowed to read the source and upload to the target.
   - O(type=yum) keeps a signed yum/dnf repository in O(path) with C(createrepo_c) - C(gnupg/) (its own GnuPG home),
     C(packages/) (the RPMs, each signed with the repository's key by C(rpmsign) and checked with
     C(rpmkeys --checksig) at signature level) and C(current/) which a web server serves (C(repodata/) with
@@ -140,15 +147,15 @@ options:
     description:
       - The project whose version to withdraw, with O(state=absent), or to promote with O(promote_from).
       - For O(type=apt), the source package; for O(type=yum), the package name (every architecture and the source
-        RPM go); for O(type=pypi), the project, in any spelling.
-      - Applies to O(type=pypi), O(type=apt) and O(type=yum).
+        RPM go); for O(type=pypi), the project, in any spelling; for O(type=devpi), the project.
+      - Applies to O(type=pypi), O(type=apt), O(type=yum) and O(type=devpi).
     type: str
   version:
     description:
       - The version to withdraw, with O(state=absent) (for O(type=apt) the Debian version, for example C(1.1.0-1)),
         or to promote with O(promote_from) (for O(type=yum) C(VERSION) or C(VERSION-RELEASE); a C(VERSION) that
-        matches several releases in the source is refused).
-      - Applies to O(type=pypi), O(type=apt) and O(type=yum).
+        matches several releases in the source is refused; for O(type=devpi) the version as the index lists it).
+      - Applies to O(type=pypi), O(type=apt), O(type=yum) and O(type=devpi).
     type: str
   suites:
     description:
@@ -202,8 +209,13 @@ options:
         type on this host, for example a testing repository, to copy O(name) at O(version) from - byte for byte.
         Unchanged when this repository already holds those files; a version the source does not serve is refused,
         and so is a file name this repository holds with other bytes.
+      - For O(type=devpi), the index C(USER/INDEX) on the same server as O(url) (whose index is the target), for
+        example C(release/testing) - the release files of O(name) at O(version) are pushed by devpi-server itself.
+        Unchanged when the target index has those files with the same sha256; a version the source index does not
+        have is refused, and so is a file the target has with other bytes or a part of the release only (devpi
+        pushes a release whole).
       - With O(state=present) only; O(files) may be given as well.
-      - Applies to O(type=pypi), O(type=apt) and O(type=yum).
+      - Applies to O(type=pypi), O(type=apt), O(type=yum) and O(type=devpi).
     type: str
   signing_key:
     description:
@@ -390,6 +402,17 @@ EXAMPLES = r"""
     version: 1.1.0
   register: pypi_promotion
 
+- name: Promote the tested release on devpi from the testing index to the stable one (devpi's push)
+  pkgops.release.repo_publish:
+    type: devpi
+    url: http://repo.example.com:3141/release/stable/
+    username: release
+    password: "{{ vault_devpi_password }}"
+    promote_from: release/testing
+    name: hello-world
+    version: 1.1.0
+  register: devpi_promotion
+
 - name: Record the promotions in the release manifest
   pkgops.release.release_manifest:
     path: /build/manifest-1.1.0.json
@@ -450,16 +473,18 @@ artifacts:
 promoted:
   description:
     - What the change promoted (O(promote_from)) - for O(type=apt) the source packages copied, as
-      C(SOURCE VERSION); for O(type=yum) and O(type=pypi) the file names copied in (not those already here).
-  returned: when O(type=apt), O(type=yum) or O(type=pypi)
+      C(SOURCE VERSION); for O(type=yum), O(type=pypi) and O(type=devpi) the file names copied in (not those
+      already here).
+  returned: when O(type=apt), O(type=yum), O(type=pypi) or O(type=devpi)
   type: list
   elements: str
   sample: [hello-world 1.1.0-1]
 promotions:
   description:
     - Every file of the version promoted (O(promote_from)), copied now or already here, so a re-run reports the same
-      (for the release manifest). Empty without O(promote_from).
-  returned: when O(type=yum) or O(type=pypi)
+      (for the release manifest). Empty without O(promote_from). For O(type=apt), the pool files (binary packages
+      and the C(.dsc)) of the source package at O(version) as the source suite lists them.
+  returned: when O(type=apt), O(type=yum), O(type=pypi) or O(type=devpi)
   type: list
   elements: dict
   contains:
@@ -470,7 +495,8 @@ promotions:
       description: The file's SHA-256, the same in both repositories.
       type: str
     promote_from:
-      description: The root of the repository it was promoted from.
+      description: The root of the repository it was promoted from (for O(type=apt) the suite, for O(type=devpi) the
+        index C(USER/INDEX)).
       type: str
   sample: [{"filename": "hello-world-1.1.0-1.noarch.rpm", "sha256": "5d1e...", "promote_from": "/srv/yum-testing"}]
 fingerprint:
@@ -538,6 +564,8 @@ commands:
   description:
     - The twine upload command, as a list of arguments (the credentials are not in it but in twine's environment);
       in check mode the command it would run, not run. Empty when every file is on the server already.
+    - For a promotion with O(type=devpi), first devpi's push as C(POST), the source index's URL and the request's
+      JSON body (in check mode the push it would ask for).
   returned: when O(type=devpi) or O(type=pypiserver)
   type: list
   elements: list

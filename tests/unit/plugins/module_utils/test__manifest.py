@@ -140,3 +140,48 @@ def test_an_sbom_is_made_once_per_artifact(tmp_path):
     remade = m.with_sboms(m.manifest(dict(RELEASE, date="2026-12-06"), groups, {}), groups, str(tmp_path))[side]
     assert json.loads(remade)["components"][0]["version"] != "0.0-as-resolved-back-then"
     assert data["artifacts"][0]["sha256"] in _sbom.artifact_hashes(json.loads(remade))
+
+
+# --- promotions ------------------------------------------------------------------------------------
+
+SHA = hashlib.sha256(b"deb bytes").hexdigest()
+YUM = {"type": "yum", "from": "/srv/yum-testing", "to": "/srv/yum",
+       "files": [{"filename": "b.rpm", "sha256": "b" * 64, "promote_from": "/srv/yum-testing"},
+                 {"filename": "a.rpm", "sha256": "a" * 64}]}
+
+
+def test_promotions_are_added_once_and_the_artifacts_stay(tmp_path, files):
+    path = str(tmp_path / "m.json")
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(m.render(m.manifest(RELEASE, files, {"build": 1})))
+    before, after, data, added = m.promotion_plan(path, [YUM], "2026-12-06T19:00:00Z")
+    assert added == [{"type": "yum", "from": "/srv/yum-testing", "to": "/srv/yum", "date": "2026-12-06T19:00:00Z",
+                      "files": [{"filename": "a.rpm", "sha256": "a" * 64}, {"filename": "b.rpm", "sha256": "b" * 64}]}]
+    assert data["artifacts"] == json.loads(before)["artifacts"] and data["promotions"] == added
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(after)
+    again = m.promotion_plan(path, [dict(YUM, files=list(reversed(YUM["files"])))], "2027-01-01T00:00:00Z")
+    assert again[1] is None and again[3] == []  # the same promotion, another day: nothing added
+    other = m.promotion_plan(path, [dict(YUM, to="/srv/yum-other")], "2027-01-01T00:00:00Z")
+    assert [r["to"] for r in other[2]["promotions"]] == ["/srv/yum", "/srv/yum-other"]
+
+
+def test_a_later_run_of_the_same_release_keeps_the_promotions(tmp_path, files):
+    path = str(tmp_path / "m.json")
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(m.render(m.manifest(RELEASE, files, {"build": 1})))
+    after = m.promotion_plan(path, [YUM], "2026-12-06T19:00:00Z")[1]
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(after)
+    assert m.plan(path, m.manifest(RELEASE, files, {"build": 2}))[1] is None  # same release: left as it is
+    rewritten = json.loads(m.plan(path, m.manifest(dict(RELEASE, tag="v1.1.0-b"), files, {}))[1])
+    assert rewritten["promotions"] == json.loads(after)["promotions"]
+    other = json.loads(m.plan(path, m.manifest(dict(RELEASE, version="1.2.0"), files, {}))[1])
+    assert "promotions" not in other
+
+
+def test_a_promotion_of_an_unknown_type_is_refused(tmp_path):
+    with pytest.raises(ValueError, match="^promotion type 'ftp' is not one of apt, yum, pypi, devpi.$"):
+        m.promotion_record(dict(YUM, type="ftp"), "2026-12-06")
+    with pytest.raises(ValueError, match="^a yum promotion has no 'to': give the repository"):
+        m.promotion_record(dict(YUM, to=""), "2026-12-06")

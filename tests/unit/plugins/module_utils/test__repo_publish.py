@@ -54,8 +54,7 @@ def params(**kw):
 @pytest.mark.parametrize("kind, option, value, message", [
     ("apt", "keep", 3, "option 'keep' does not apply to type=apt (it applies to: yum)."),
     ("yum", "suites", [{"codename": "bookworm"}], "option 'suites' does not apply to type=yum (it applies to: apt)."),
-    ("devpi", "promote_from", "/srv/pypi-testing",
-     "option 'promote_from' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
+    ("devpi", "keep", 3, "option 'keep' does not apply to type=devpi (it applies to: yum)."),
     ("pypi", "key_type", "ed25519", "option 'key_type' does not apply to type=pypi (it applies to: apt, yum)."),
     ("devpi", "path", "/srv/x",
      "option 'path' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
@@ -158,6 +157,24 @@ def test_pypi_promotion_through_run_check_apply_again(tmp_path):
     assert sorted(again["unchanged"]) == names
     assert rp.run(p, check_mode=True) == again
     assert rp.run(params(type="pypi", path=stable, files=files))["changed"] is False
+
+
+def test_apt_promotion_reports_the_promoted_files_with_their_sha256(tmp_path):
+    from test__apt_repo import make_deb
+
+    root = str(tmp_path / "apt")
+    deb = make_deb(str(tmp_path), "hello", "2.0-1")
+    suites = [dict(codename="bookworm", suite="stable"), dict(codename="bookworm-testing", suite="testing")]
+    rp.run(params(type="apt", path=root, suites=suites, codename="bookworm-testing", files=[deb]))
+    p = params(type="apt", path=root, suites=suites, codename="bookworm", promote_from="bookworm-testing",
+               name="hello", version="2.0-1")
+    expected = [dict(filename="hello_2.0-1_all.deb", sha256=_sha256(deb), promote_from="bookworm-testing")]
+    assert rp.run(p, check_mode=True)["promotions"] == expected
+    done = rp.run(p)
+    assert done["changed"] and done["promoted"] == ["hello 2.0-1"] and done["promotions"] == expected
+    again = rp.run(p)
+    assert not again["changed"] and again["promotions"] == expected
+    assert rp.run(dict(p, promote_from=None, name=None, version=None))["promotions"] == []
 
 
 @pytest.mark.skipif(not all(shutil.which(t) for t in ("createrepo_c", "rpmsign", "rpmbuild")),

@@ -27,7 +27,32 @@ def manifest(**args):
     return base
 
 
+SHA = "ab" * 32
+PROMOTION = {"type": "yum", "from": "/srv/yum-testing", "to": "/srv/yum", "files": [{"filename": "a.rpm", "sha256": SHA}]}
+
+
+def promoted(**args):
+    return dict(dict(path="{root}/m.json", promotions=[PROMOTION]), **args)
+
+
 MANIFEST_CASES = {
+    "promotions-without-manifest": (ART, promoted(),
+                                    "Manifest '{root}/m.json': '{root}/m.json' is not a release manifest (missing): write it "
+                                    "with release_manifest (the release's run) first."),
+    "promotions-not-a-manifest": (dict(ART, **{"m.json": OLD}), promoted(),
+                                  "Manifest '{root}/m.json': '{root}/m.json' is not a release manifest (no JSON object with "
+                                  "artifacts): write it with release_manifest (the release's run) first."),
+    "promotions-bad-sha256": (dict(ART, **{"m.json": '{"artifacts": []}'}),
+                              promoted(promotions=[dict(PROMOTION, files=[{"filename": "a.rpm", "sha256": "abc"}])]),
+                              "Manifest '{root}/m.json': the yum promotion from /srv/yum-testing to /srv/yum lists file "
+                              "'a.rpm' with sha256 'abc': give a file name and its SHA-256 (64 hex digits)."),
+    "promotions-no-files": (dict(ART, **{"m.json": '{"artifacts": []}'}), promoted(promotions=[dict(PROMOTION, files=[])]),
+                            "Manifest '{root}/m.json': the yum promotion from /srv/yum-testing to /srv/yum lists no files: give "
+                            "each file's filename and sha256."),
+    "promotions-with-release": (ART, manifest(promotions=[PROMOTION]),
+                                "parameters are mutually exclusive: release|promotions, artifacts|promotions"),
+    "neither-release-nor-promotions": (ART, dict(path="{root}/m.json"),
+                                       "one of the following is required: release, promotions"),
     "artifact-missing": (ART, manifest(artifacts=[{"paths": ["{root}/dist/c.rpm"]}]),
                          "Manifest '{root}/m.json': Artifact '{root}/dist/c.rpm' does not exist."),
     "artifact-is-a-directory": (ART, manifest(artifacts=[{"paths": ["{root}/dist"]}]),
@@ -62,8 +87,8 @@ MANIFEST_CASES = {
     "artifacts-without-paths": (ART, manifest(artifacts=[{"published": ["http://x/"]}]),
                                 "missing required arguments: paths found in artifacts"),
     "unknown-option": (ART, manifest(checksum="md5"),
-                       "Unsupported parameters for (basic.py) module: checksum. Supported parameters include: artifacts, "
-                       "path, release, sbom, steps."),
+                       "Unsupported parameters for (basic.py) module: checksum. Supported parameters include: artifacts, date, "
+                       "path, promotions, release, sbom, steps."),
     "sbom-of-a-broken-wheel": (ART, manifest(sbom=True, artifacts=[{"paths": ["{root}/dist/a.whl"]}]),
                                "Manifest '{root}/m.json': Making the SBOM of '{root}/dist/a.whl' failed: File '{root}/dist/a.whl' is "
                                "not a readable distribution: File is not a zip file."),

@@ -234,9 +234,8 @@ REPO_CASES = {
                                   "into '{root}/index'."),
     "devpi-promote": ({}, dict(type="devpi", url="http://127.0.0.1:9/u/i/", username="u", password="s3cret-pw",
                                promote_from="/srv/testing", name="x", version="1"),
-                      "option 'name' does not apply to type=devpi (it applies to: pypi, apt, yum); option 'promote_from' does "
-                      "not apply to type=devpi (it applies to: pypi, apt, yum); option 'version' does not apply to type=devpi "
-                      "(it applies to: pypi, apt, yum)."),
+                      "promote_from '/srv/testing' is not a devpi index USER/INDEX (letters, digits, '.', '_' and '-', for "
+                      "example release/testing)."),
     "apt-key-expiry-words": ({}, apt(key_expiry="two years"),
                              "key_expiry 'two years' is not an expiry gpg takes: use Ny, Nm, Nw, Nd (years, months, weeks, days), "
                              "a date YYYY-MM-DD, or never."),
@@ -276,8 +275,7 @@ REPO_CASES = {
                           "type is devpi but the following are missing: url, username, password"),
     "devpi-state-absent": ({}, dict(type="devpi", url="http://127.0.0.1:9/u/i/", username="u", password="s3cret-pw",
                                     state="absent", name="x", version="1"),
-                           "option 'name' does not apply to type=devpi (it applies to: pypi, apt, yum); option 'version' does "
-                           "not apply to type=devpi (it applies to: pypi, apt, yum)."),
+                           "type devpi supports state present only: withdraw files on the server itself."),
     "pypiserver-with-path": ({}, dict(type="pypiserver", path="{root}/index", url="http://127.0.0.1:9/",
                                       username="u", password="s3cret-pw"),
                              "option 'path' does not apply to type=pypiserver (it applies to: pypi, apt, yum)."),
