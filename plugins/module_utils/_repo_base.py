@@ -306,6 +306,21 @@ def export_key(root, fpr, armored_path, binary_path=None):
             handle.write(binary)
 
 
+def sign_release(root, fingerprints, release_path):
+    """Sign the Release file ``release_path`` with each key of ``fingerprints`` (one signature per key, SHA-512, the
+    repository's GnuPG home): InRelease (clear-signed) and Release.gpg (detached, armored) beside it, each written as
+    NAME.new and renamed over NAME (a file hard-linked into a served generation is never written through)."""
+    folder = os.path.dirname(release_path)
+    users = [arg for fpr in fingerprints for arg in ("--local-user", fpr)]
+    if not users:
+        raise RepoError("No key to sign '%s' with: the repository '%s' needs a signing key." % (release_path, root))
+    for name, mode in (("InRelease", "--clearsign"), ("Release.gpg", "--detach-sign")):
+        out = os.path.join(folder, name)
+        gpg(root, "--yes", "--digest-algo", "SHA512", "--armor", *users, "--output", out + ".new", mode, release_path,
+            what="Signing '%s' (%s)" % (release_path, name))
+        os.replace(out + ".new", out)
+
+
 def gpgv_signers(keyring, files, cwd=None, output=None):
     """gpgv of ``files`` (a signed file, or signature then data) against ``keyring`` (``output``: where gpgv writes
     the signed text it verified): (the fingerprints of a good signature - the signing key's and its primary key's -
@@ -692,7 +707,7 @@ def finish_gc(root, known, area):
 
 
 __all__: t.List[str] = ["RepoError", "RepoCommandError", "KEY_TYPES", "gnupg_home", "gpg", "secret_keys", "choose_key", "generate_key",
-                        "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "verify_signature", "current", "locked", "stop_agent",
+                        "key_expires", "expiry_report", "ensure_gpg_conf", "export_key", "sign_release", "verify_signature", "current", "locked", "stop_agent",
                         "work_dir", "change", "ours", "served", "applying", "recover", "undo_first", "published", "ensure_planned_from",
                         "new_generation", "traces_of_killed", "mark_dirty", "mark_clean", "clean_stale", "switch", "write_gc", "collect",
                         "orphans", "collect_orphans", "finish_gc"]
