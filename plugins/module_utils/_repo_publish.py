@@ -26,7 +26,7 @@ import re
 import time
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _pypi_index, _pypi_upload
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_archive, _apt_repo, _cmd, _pypi_index, _pypi_upload
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
 from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir
@@ -136,7 +136,7 @@ def _apt_config(p):
     _promote(p)
     return _apt_repo.Config(root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
                             key_type=p["key_type"], signing_key=p["signing_key"] or "", key_name=p["key_name"],
-                            **_key_settings(p))
+                            keep=p["keep"], **_key_settings(p))
 
 
 def _apt_plan(cfg, p):
@@ -152,8 +152,20 @@ def _apt_result(cfg, p, change, applied, record):
         promoted=["%s %s" % (c.source, c.version) for c in change.copy],
         fingerprint=applied or change.fingerprint,
         packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
-                       filekey=r.filekey) for r in rows])
+                       filekey=r.filekey) for r in rows],
+        archive=_apt_archive_result(cfg, change, sources))
     return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name), change, record)
+
+
+def _apt_archive_result(cfg, change, sources):
+    """The result's ``archive``: for the change's codename, its archive suite and the "source version" pairs it
+    keeps of the change's sources (planned in check mode, served after the change)."""
+    suite = next(s for s in cfg.suites if s.codename == change.codename)
+    kept = change.archive.get(change.codename)
+    kept = _apt_repo.archive_kept(cfg.root, change.codename) if kept is None else kept
+    return {change.codename: dict(codename=_apt_archive.name(suite.codename),
+                                  suite=_apt_archive.name(suite.suite) if suite.suite else "",
+                                  kept=["%s %s" % pair for pair in kept if pair[0] in sources])}
 
 
 def _with_key(root, result, key, change, record):
@@ -172,8 +184,9 @@ def _with_key(root, result, key, change, record):
 
 
 APT = RepoType(
-    name="apt", options=("path", "name", "version", "suites", "codename", "component", "promote_from") + KEY_OPTIONS,
-    defaults=dict(KEY_DEFAULTS, suites=APT_SUITES, component="main", key_name="archive-keyring"),
+    name="apt", options=("path", "name", "version", "suites", "codename", "component", "keep", "promote_from")
+    + KEY_OPTIONS,
+    defaults=dict(KEY_DEFAULTS, suites=APT_SUITES, component="main", key_name="archive-keyring", keep=0),
     config=_apt_config, plan=_apt_plan,
     apply=lambda cfg, change, record: _apt_repo.apply(cfg, change),
     result=_apt_result,

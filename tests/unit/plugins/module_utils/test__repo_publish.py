@@ -52,7 +52,7 @@ def params(**kw):
 # --- the table ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind, option, value, message", [
-    ("apt", "keep", 3, "option 'keep' does not apply to type=apt (it applies to: yum)."),
+    ("pypi", "keep", 3, "option 'keep' does not apply to type=pypi (it applies to: apt, yum)."),
     ("yum", "suites", [{"codename": "bookworm"}], "option 'suites' does not apply to type=yum (it applies to: apt)."),
     ("devpi", "promote_from", "/srv/pypi-testing",
      "option 'promote_from' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
@@ -60,7 +60,7 @@ def params(**kw):
     ("devpi", "path", "/srv/x",
      "option 'path' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
     ("yum", "twine", "twine", "option 'twine' does not apply to type=yum (it applies to: devpi, pypiserver)."),
-    ("apt", "keep", 0, "option 'keep' does not apply to type=apt (it applies to: yum)."),
+    ("devpi", "keep", 0, "option 'keep' does not apply to type=devpi (it applies to: apt, yum)."),
     ("pypi", "renew_key", True, "option 'renew_key' does not apply to type=pypi (it applies to: apt, yum)."),
     ("pypi", "key_renew_days", 0, "option 'key_renew_days' does not apply to type=pypi (it applies to: apt, yum)."),
 ])
@@ -75,11 +75,11 @@ def test_an_option_of_another_type_is_refused_by_name(tmp_path, kind, option, va
 
 
 def test_every_refused_option_is_named_in_one_error(tmp_path):
-    p = params(type="apt", path=str(tmp_path / "repo"), keep=2, twine="twine")
+    p = params(type="pypi", path=str(tmp_path / "repo"), keep=2, twine="twine")
     with pytest.raises(rp.PublishError) as exc:
         rp.run(p)
-    assert str(exc.value) == ("option 'keep' does not apply to type=apt (it applies to: yum); option 'twine' does "
-                              "not apply to type=apt (it applies to: devpi, pypiserver).")
+    assert str(exc.value) == ("option 'keep' does not apply to type=pypi (it applies to: apt, yum); option 'twine' "
+                              "does not apply to type=pypi (it applies to: devpi, pypiserver).")
 
 
 def test_unset_options_take_the_types_defaults():
@@ -471,6 +471,7 @@ def test_the_renewal_settings_that_are_taken():
     ("apt", dict(codename="trixie"), "Codename 'trixie' is not one of the repository's suites (bookworm)."),
     ("apt", dict(component="contrib"), "Component 'contrib' is not one of bookworm's components (main)."),
     ("yum", dict(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
+    ("apt", dict(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
 ])
 def test_a_refused_first_change_leaves_no_repository(tmp_path, kind, extra, message):
     """The repository a change was to create is removed again when the change fails (no root, no .lock)."""
