@@ -112,6 +112,7 @@ class Plan:
     renewal: t.Optional[_base.Renewal] = None  # the key's renewal before signing
     archive: t.Dict[str, t.List[t.Tuple[str, str]]] = dataclasses.field(default_factory=dict)  # rebuilt: kept pairs
     archive_drop: t.List[t.Tuple[str, str]] = dataclasses.field(default_factory=list)  # withdrawn from the archive
+    sources: t.List[str] = dataclasses.field(default_factory=list)  # of every upload, added or unchanged
 
 
 gnupg_home = _base.gnupg_home
@@ -317,6 +318,7 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
     result.conf_changed = new_key or conf_now != distributions(cfg, fpr)
 
     uploads = [read_upload(p, component) for p in expand(files)]
+    result.sources = sorted({up.source for up in uploads})
     listed, read = {}, {}
 
     def rows(source, where=codename):

@@ -153,7 +153,7 @@ def _apt_result(cfg, p, change, applied, record):
         fingerprint=applied or change.fingerprint,
         packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
                        filekey=r.filekey) for r in rows],
-        archive=_apt_archive_result(cfg, change, sources))
+        archive=_apt_archive_result(cfg, change, set(sources) | set(change.sources)))
     return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name), change, record)
 
 

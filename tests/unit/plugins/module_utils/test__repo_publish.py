@@ -495,3 +495,25 @@ def test_a_pypi_file_that_exists_but_is_no_artifact_is_not_called_missing(tmp_pa
     with pytest.raises(rp.ERRORS) as exc:
         rp.run(params(type="pypi", path=str(tmp_path / "index"), files=[str(tmp_path / "dist.whl")]))
     assert str(exc.value) == "File '%s/dist.whl' is not a regular file; give the artifact itself." % tmp_path
+
+
+def test_apt_keep_through_run_check_apply_again(tmp_path):
+    """keep for type=apt: the result's ``archive`` says what CODENAME-archive keeps of the change's source, the same
+    in check mode (nothing written) as after the change; a re-run is unchanged."""
+    from test__apt_repo import make_deb
+
+    root = str(tmp_path / "repo")
+    one, two = (make_deb(str(tmp_path), "hello", v) for v in ("1.0-1", "2.0-1"))
+    assert rp.run(params(type="apt", path=root, files=[one], keep=1))["archive"] == {
+        "bookworm": {"codename": "bookworm-archive", "suite": "stable-archive", "kept": ["hello 1.0-1"]}}
+    served = _apt_repo.digest_of_tree(root)
+    checked = rp.run(params(type="apt", path=root, files=[two], keep=2), check_mode=True)
+    assert checked["changed"] and checked["archive"]["bookworm"]["kept"] == ["hello 1.0-1", "hello 2.0-1"]
+    assert _apt_repo.digest_of_tree(root) == served
+    applied = rp.run(params(type="apt", path=root, files=[two], keep=2))
+    assert applied["archive"] == checked["archive"]
+    again = rp.run(params(type="apt", path=root, files=[two], keep=2))
+    assert not again["changed"] and again["archive"] == checked["archive"]
+    withdraw = rp.run(params(type="apt", path=root, name="hello", version="1.0-1", state="absent", keep=2),
+                      check_mode=True)
+    assert withdraw["changed"] and withdraw["removed"] == [] and withdraw["archive"]["bookworm"]["kept"] == ["hello 2.0-1"]
