@@ -12,7 +12,9 @@ version order; 0 keeps all), minus withdrawn ones. It is built inside the genera
 the pool files, by ``apt-ftparchive`` (``generate`` over file lists, then ``release``), signed with the
 repository's key (``_repo_base.sign_release``) and switched with the suite in the same rename.
 
-GENERATION/archive.json (beside conf/ and db/, never served) records, per codename, ``keep``, the kept
+GENERATION/archive-cache/ is apt-ftparchive's cache (copied from the served generation, like db/), so a
+change reads only the pool files it has not read before. GENERATION/archive.json (beside conf/ and db/, never
+served) records, per codename, ``keep``, the kept
 (source, version) pairs and the pool files the archive names: planning reads it instead of the indices, and
 the pool's garbage collection keeps those files (reprepro's database keeps knowing them: they are not
 forgotten while an archive names them).
@@ -30,6 +32,7 @@ from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 
 STATE = "archive.json"
+CACHE = "archive-cache"  # GENERATION/archive-cache: apt-ftparchive's cache of what it read of each pool file
 
 
 def name(codename):
@@ -60,13 +63,16 @@ def newest(pairs, keep, pinned=()):
     ``pinned`` kept whatever their rank; sorted by source, then version, oldest first."""
     from debian.debian_support import Version
 
-    versions = collections.defaultdict(set)
+    versions, pins = collections.defaultdict(set), collections.defaultdict(set)
     for source, version in set(pairs) | set(pinned):
         versions[source].add(version)
+    for source, version in pinned:
+        pins[source].add(version)
     out = []
     for source in sorted(versions):
-        ordered = sorted(versions[source], key=Version, reverse=True)
-        chosen = set(ordered[:keep] if keep else ordered) | {v for s, v in pinned if s == source}
+        ordered = sorted(versions[source], key=Version, reverse=True) if len(versions[source]) > 1 else \
+            list(versions[source])
+        chosen = set(ordered[:keep] if keep else ordered) | pins[source]
         out += [(source, v) for v in reversed(ordered) if v in chosen]
     return out
 
@@ -135,7 +141,7 @@ def build(root, gen, suite, rows, fingerprints):
         for arch in arches:
             os.makedirs(os.path.join(public, tree, component, "source" if arch == "source" else "binary-" + arch))
     with open(os.path.join(work, "conf"), "w", encoding="utf-8") as handle:
-        handle.write('Dir { ArchiveDir "%s"; CacheDir "%s"; };\n' % (public, work)
+        handle.write('Dir { ArchiveDir "%s"; CacheDir "%s"; };\n' % (public, os.path.join(gen, CACHE))
                      + 'Default { Packages::Compress ". gzip"; Sources::Compress ". gzip"; };\n'
                      + 'Tree "%s" { Sections "%s"; Architectures "%s"; FileList "%s/list_$(SECTION)_$(ARCH)"; '
                      'SourceFileList "%s/list_$(SECTION)_source"; };\n'
@@ -154,6 +160,15 @@ def build(root, gen, suite, rows, fingerprints):
     shutil.rmtree(work)
 
 
+def copy_cache(old, gen):
+    """apt-ftparchive's cache of the served generation copied into ``gen`` (pool files never change, so what it
+    read of one stays true; a copy, so a change killed while apt-ftparchive writes it leaves the served one whole)."""
+    if old and os.path.isdir(os.path.join(old, CACHE)):
+        shutil.copytree(os.path.join(old, CACHE), os.path.join(gen, CACHE))
+    else:
+        os.makedirs(os.path.join(gen, CACHE))
+
+
 def rebuild(root, gen, suite, keep, main_rows, old_rows, dropped, fingerprints):
     """Build ``suite``'s archive from its rows now and those its old archive listed (less ``dropped`` pairs); its
     state entry."""
@@ -170,5 +185,5 @@ def rebuild(root, gen, suite, keep, main_rows, old_rows, dropped, fingerprints):
     return {"keep": keep, "kept": [list(p) for p in kept], "files": sorted({r.filekey for r in chosen})}
 
 
-__all__: t.List[str] = ["STATE", "name", "read_state", "write_state", "archived", "newest", "expect", "build", "rebuild",
+__all__: t.List[str] = ["STATE", "name", "read_state", "write_state", "archived", "newest", "expect", "build", "copy_cache", "rebuild",
                         "release_fields"]
