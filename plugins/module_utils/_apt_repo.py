@@ -10,6 +10,7 @@ Layout of the repository directory ``root``::
     generations/ID/conf/   reprepro's configuration of that state
     generations/ID/db/     reprepro's database of that state
     generations/ID/public/ what clients fetch: dists/ (signed), the public key, pool -> ../../../pool
+    generations/ID/archive.json, archive-cache/   the archive suites' state (``_apt_archive``)
     pool/                  the package files, shared by the generations
     current -> generations/ID
     .lock, .gc, .dirty
@@ -28,6 +29,12 @@ change removes the unfinished generation and, seeing the traces, every pool file
 served indices nor the served database name (what killed changes added), and finishes a pending
 ``.gc``; without traces the pool holds only what is served, and is not walked. A first publish
 that fails leaves no repository (``_repo_base.applying``).
+
+Beside each suite CODENAME the generation serves CODENAME-archive, the newest ``keep`` versions of every source
+package (``_apt_archive``), built after reprepro's export and signed and verified with the suites. reprepro's
+database keeps knowing the files an archive lists (they are not forgotten), so the pool's collection (``.gc``,
+the orphans of killed changes) never takes them; a version an archive drops is forgotten and collected after
+the switch like one the suites drop.
 """
 
 from __future__ import annotations
@@ -352,8 +359,7 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
     for up in uploads:
         for key, digest in up.filekeys.items():
             served = os.path.join(gen, "public", key) if gen else None
-            if served and os.path.isfile(served) and sha256_of(served) != digest and _referenced(
-                    gen, key, up.source, names + [_archive.name(n) for n in names]):
+            if served and os.path.isfile(served) and sha256_of(served) != digest and _referenced(gen, key, up.source, names):
                 raise AptRepoError("'%s' is already published as %s with other bytes (sha256 %s); a published "
                                    "version is immutable: raise the version or the revision."
                                    % (up.path, key, sha256_of(served)))
@@ -417,8 +423,10 @@ def archive_kept(root, codename):
 # --- applying -----------------------------------------------------------------------------------
 
 def _referenced(gen, filekey, source, codenames):
-    """Whether the served generation's indices reference ``filekey`` (else it is a killed change's leftover)."""
-    return any(r.filekey == filekey for codename in codenames for r in _index_rows(gen, codename, only=source))
+    """Whether the served generation's indices, the suites' or their archives', reference ``filekey`` (else it is a
+    killed change's leftover)."""
+    return any(r.filekey == filekey for codename in codenames + [_archive.name(c) for c in codenames]
+               for r in _index_rows(gen, codename, only=source))
 
 
 def _new_generation(root, old):
@@ -517,8 +525,7 @@ def _build_archives(cfg, old, gen, change, fpr, full):
     state = _archive.read_state(old)
     before = _archive.archived(state)
     rebuild = set(change.archive) | ({s.codename for s in cfg.suites} if full else set())
-    if rebuild:
-        _archive.copy_cache(old, gen)
+    _archive.copy_cache(old, gen)
     for suite in cfg.suites:
         if suite.codename in rebuild:
             drop = change.archive_drop if suite.codename == change.codename else ()

@@ -616,3 +616,17 @@ def test_an_archive_suite_name_that_is_a_suite_is_refused(tmp_path):
         apt.plan(cfg)
     assert str(exc.value) == ("Codename 'bookworm-archive' is the name of another suite's archive suite "
                               "(bookworm-archive): rename that suite.")
+
+
+def test_a_version_only_the_archive_lists_is_immutable_too(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    publish(cfg, [debs["hello2"]])
+    other = tmp_path / "other"
+    other.mkdir()
+    changed = make_deb(str(other), "hello", "1.0-1", payload=b"other bytes\n")
+    with pytest.raises(apt.AptRepoError, match="is already published as pool/main/h/hello/hello_1.0-1_all.deb with "
+                                               "other bytes"):
+        apt.plan(cfg, [changed])
+    assert archive_versions(root) == ["1.0-1", "2.0-1"]
