@@ -289,10 +289,11 @@ EXAMPLES = r"""
       - /build/dist/hello_world-1.1.0.tar.gz
       - /build/dist/hello_world-1.1.0-py3-none-any.whl
 
-- name: Publish the Debian packages into a signed apt repository
+- name: Publish the Debian packages into a signed apt repository, bookworm-archive keeping five versions of each
   pkgops.release.repo_publish:
     type: apt
     path: /srv/apt
+    keep: 5
     suites:
       - codename: bookworm
         suite: stable
