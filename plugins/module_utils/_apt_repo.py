@@ -318,8 +318,8 @@ def _target(cfg, codename, component):
     names = [s.codename for s in cfg.suites]
     clash = sorted(set(names) & {_archive.name(n) for n in names})
     if clash:
-        raise AptRepoError("Codename '%s' is the name of another suite's archive suite (%s): rename that suite."
-                           % (clash[0], _archive.name(clash[0][:-len("-archive")])))
+        raise AptRepoError("Codename '%s' is the name of the archive suite of suite '%s': rename it."
+                           % (clash[0], clash[0][:-len("-archive")]))
     if not names:
         raise AptRepoError("The repository '%s' needs at least one suite." % cfg.root)
     codename = codename or names[0]
@@ -532,7 +532,9 @@ def _build_archives(cfg, old, gen, change, fpr, full):
             state[suite.codename] = _archive.rebuild(
                 cfg.root, gen, suite, cfg.keep, all_rows(gen, suite.codename),
                 all_rows(gen, _archive.name(suite.codename)), drop, [fpr])
-    state = {s.codename: state[s.codename] for s in cfg.suites if s.codename in state}
+    for gone in set(state) - {s.codename for s in cfg.suites}:  # a suite no longer configured: its archive goes
+        shutil.rmtree(os.path.join(gen, "public", "dists", _archive.name(gone)), ignore_errors=True)
+        del state[gone]
     _archive.write_state(gen, state)
     return state, bool(before - _archive.archived(state))
 

@@ -614,8 +614,7 @@ def test_an_archive_suite_name_that_is_a_suite_is_refused(tmp_path):
     cfg = config(tmp_path / "repo", suites=[apt.Suite("bookworm"), apt.Suite("bookworm-archive")])
     with pytest.raises(apt.AptRepoError) as exc:
         apt.plan(cfg)
-    assert str(exc.value) == ("Codename 'bookworm-archive' is the name of another suite's archive suite "
-                              "(bookworm-archive): rename that suite.")
+    assert str(exc.value) == "Codename 'bookworm-archive' is the name of the archive suite of suite 'bookworm': rename it."
 
 
 def test_a_version_only_the_archive_lists_is_immutable_too(tmp_path, debs):
@@ -630,3 +629,4 @@ def test_a_version_only_the_archive_lists_is_immutable_too(tmp_path, debs):
                                                "other bytes"):
         apt.plan(cfg, [changed])
     assert archive_versions(root) == ["1.0-1", "2.0-1"]
+
