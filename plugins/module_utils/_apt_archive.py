@@ -116,11 +116,10 @@ def _ftparchive(argv, what, cwd):
 
 def release_fields(suite):
     """apt-ftparchive release's -o options: Origin, Label, Suite, Codename, Architectures, Components."""
+    described = suite.description or "%s packages (%s)" % (suite.label, suite.codename)
     fields = [("Origin", suite.origin), ("Label", suite.label), ("Codename", name(suite.codename)),
               ("Architectures", " ".join(a for a in suite.architectures if a != "source")),
-              ("Components", " ".join(suite.components)),
-              ("Description", "%s (kept versions)" % (suite.description or "%s packages (%s)" % (suite.label,
-                                                                                               suite.codename)))]
+              ("Components", " ".join(suite.components)), ("Description", "%s (kept versions)" % described)]
     if suite.suite:
         fields.insert(2, ("Suite", name(suite.suite)))
     return [arg for key, value in fields for arg in ("-o", "APT::FTPArchive::Release::%s=%s" % (key, value))]
