@@ -212,7 +212,7 @@ REPO_CASES = {
                                            "apply to type=pypi (it applies to: apt, yum)."),
     "yum-with-codename": ({}, yum(RPM, codename="bookworm"),
                           "option 'codename' does not apply to type=yum (it applies to: apt)."),
-    "apt-with-negative-keep": ({}, apt(DEB, keep=-1), "keep must be 0 (keep every version) or more, not -1."),
+    "apt-with-negative-keep": ({}, apt(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
     "apt-with-url-and-username": ({}, apt(DEB, url="http://x/", username="u"),
                                   "option 'url' does not apply to type=apt (it applies to: devpi, pypiserver); option 'username' does "
                                   "not apply to type=apt (it applies to: devpi, pypiserver)."),
