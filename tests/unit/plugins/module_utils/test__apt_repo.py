@@ -629,4 +629,3 @@ def test_a_version_only_the_archive_lists_is_immutable_too(tmp_path, debs):
                                                "other bytes"):
         apt.plan(cfg, [changed])
     assert archive_versions(root) == ["1.0-1", "2.0-1"]
-
