@@ -10,6 +10,7 @@ Layout of the repository directory ``root``::
     generations/ID/conf/   reprepro's configuration of that state
     generations/ID/db/     reprepro's database of that state
     generations/ID/public/ what clients fetch: dists/ (signed), the public key, pool -> ../../../pool
+    generations/ID/archive.json, archive-cache/   the archive suites' state (``_apt_archive``)
     pool/                  the package files, shared by the generations
     current -> generations/ID
     .lock, .gc, .dirty
@@ -28,6 +29,12 @@ change removes the unfinished generation and, seeing the traces, every pool file
 served indices nor the served database name (what killed changes added), and finishes a pending
 ``.gc``; without traces the pool holds only what is served, and is not walked. A first publish
 that fails leaves no repository (``_repo_base.applying``).
+
+Beside each suite CODENAME the generation serves CODENAME-archive, the newest ``keep`` versions of every source
+package (``_apt_archive``), built after reprepro's export and signed and verified with the suites. reprepro's
+database keeps knowing the files an archive lists (they are not forgotten), so the pool's collection (``.gc``,
+the orphans of killed changes) never takes them; a version an archive drops is forgotten and collected after
+the switch like one the suites drop.
 """
 
 from __future__ import annotations
@@ -41,6 +48,7 @@ import re
 import shutil
 import typing as t
 
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_archive as _archive
 from ansible_collections.pkgops.release.plugins.module_utils import _cmd
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils._files import sha256_of
@@ -74,6 +82,7 @@ class Config:
     expiry: str = "2y"  # a generated key's lifetime, and a renewed key's from the renewal (_repo_base.KEY_EXPIRY)
     renew_days: int = _base.RENEW_DAYS  # a key expiring sooner is renewed before the change signs; 0: never by itself
     renew: bool = False  # renew the key now (unless that would not move its expiry by a day)
+    keep: int = 0  # versions of each source package CODENAME-archive lists (_apt_archive); 0 keeps all
 
 
 @dataclasses.dataclass
@@ -84,6 +93,7 @@ class Upload:
     filekeys: t.Dict[str, str]  # pool path -> sha256 of the file that goes there
     name: str  # package name (deb) or source name (dsc)
     version: str
+    source_version: str = ""  # of a deb built from a source of another version (binNMU); else the version
 
 
 PackageRow = collections.namedtuple("PackageRow", "source source_version package version architecture filekey")
@@ -110,6 +120,9 @@ class Plan:
     base: t.Optional[str] = None  # the served generation planned from
     unreferences: bool = True  # the change may leave pool files nothing names (apply asks reprepro which)
     renewals: t.List[_base.Renewal] = dataclasses.field(default_factory=list)  # the keys' renewals before signing
+    archive: t.Dict[str, t.List[t.Tuple[str, str]]] = dataclasses.field(default_factory=dict)  # rebuilt: kept pairs
+    archive_drop: t.List[t.Tuple[str, str]] = dataclasses.field(default_factory=list)  # withdrawn from the archive
+    sources: t.List[str] = dataclasses.field(default_factory=list)  # of every upload, added or unchanged
 
 
 gnupg_home = _base.gnupg_home
@@ -228,6 +241,27 @@ def _index_rows(gen, codename, only=None, read=None):
     return [r for r in rows if only is None or r.source == only]
 
 
+_FIELD = re.compile(r"^(Package|Version|Source|Filename|Directory):[ \t]*(.*?)[ \t]*$", re.M)
+_DSC = re.compile(r"^ \S+ [0-9]+ (\S+\.dsc)$", re.M)
+
+
+def all_rows(gen, codename, read=None):
+    """Every ``PackageRow`` of ``codename``, as ``_index_rows`` reads them but with one regular expression a stanza
+    (python-debian's parser takes a fraction of a millisecond a stanza: seconds for a large suite)."""
+    rows = []
+    for arch, text in _indices(gen, codename, read):
+        for block in _paragraphs(text, None):
+            fields = dict(_FIELD.findall(block))
+            if arch != "source":
+                source, _sep, sver = fields.get("Source", fields["Package"]).partition(" ")
+                rows.append(PackageRow(source, sver.strip("()") or fields["Version"], fields["Package"],
+                                       fields["Version"], arch, fields["Filename"]))
+            else:
+                rows.append(PackageRow(fields["Package"], fields["Version"], fields["Package"], fields["Version"],
+                                       "source", "%s/%s" % (fields["Directory"], _DSC.search(block).group(1))))
+    return rows
+
+
 def holds_name(gen, codename, kind, name, read=None):
     """Whether ``codename`` has a binary (``kind`` deb) or source (dsc) package called ``name``, which a new one
     of that name replaces (so the files of the old one may lose their last reference)."""
@@ -249,11 +283,12 @@ def pool_dir(component, source):
 def read_upload(path, component):
     """What a .deb or .dsc puts into the pool."""
     if path.endswith(".deb"):
-        out = _cmd.run(["dpkg-deb", "--show", "--showformat", "${Package}\t${Version}\t${source:Package}\n", path],
+        out = _cmd.run(["dpkg-deb", "--show", "--showformat", "${Package}\t${Version}\t${source:Package}\t${source:Version}\n", path],
                        what="Reading '%s'" % path, error=_base.RepoCommandError).stdout
-        name, version, source = out.strip().split("\t")
+        name, version, source, source_version = out.strip().split("\t")
         base = pool_dir(component, source)
-        return Upload(path, "deb", source, {"%s/%s" % (base, os.path.basename(path)): sha256_of(path)}, name, version)
+        return Upload(path, "deb", source, {"%s/%s" % (base, os.path.basename(path)): sha256_of(path)}, name, version,
+                      source_version)
     if path.endswith(".dsc"):
         from debian.deb822 import Dsc
 
@@ -298,6 +333,10 @@ def expand(files):
 def _target(cfg, codename, component):
     """The codename a change goes into (by default the first suite's), after checking it and ``component``."""
     names = [s.codename for s in cfg.suites]
+    clash = sorted(set(names) & {_archive.name(n) for n in names})
+    if clash:
+        raise AptRepoError("Codename '%s' is the name of the archive suite of suite '%s': rename it."
+                           % (clash[0], clash[0][:-len("-archive")]))
     if not names:
         raise AptRepoError("The repository '%s' needs at least one suite." % cfg.root)
     codename = codename or names[0]
@@ -326,6 +365,7 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
     result.conf_changed = new_key or conf_now != distributions(cfg, fprs)
 
     uploads = [read_upload(p, component) for p in expand(files)]
+    result.sources = sorted({up.source for up in uploads})
     listed, read = {}, {}
 
     def rows(source, where=codename):
@@ -365,19 +405,47 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
             raise AptRepoError("%s %s is not in %s: nothing to promote." % (source, version, origin))
         if sorted(r.filekey for r in found) != sorted(r.filekey for r in rows(source) if r.source_version == version):
             result.copy.append(Promotion(codename, origin, source, version))
+    _plan_archive(cfg, gen, result, withdraw, read)
     result.unreferences = bool(result.remove or result.copy or result.conf_changed or gen is None
                                or any(holds_name(gen, codename, up.kind, up.name, read) for up in result.add))
     served_key = os.path.join(gen, "public", cfg.key_name + ".asc") if gen else None
     result.renewals, result.changed = _base.keys_upkeep(cfg, fprs, served_key, bool(
-        result.create or result.conf_changed or result.add or result.remove or result.copy))
+        result.create or result.conf_changed or result.add or result.remove or result.copy or result.archive))
     return result
+
+
+def _plan_archive(cfg, gen, result, withdraw, read):
+    """The archive suites the change rebuilds, with the pairs each keeps (``result.archive``), and the withdrawn
+    pair the archive drops (``result.archive_drop``), from the served generation's archive state."""
+    if cfg.keep < 0:
+        raise AptRepoError("keep must be 0 (keep every version) or more, not %d." % cfg.keep)
+    state = _archive.read_state(gen)
+    entry = state.get(result.codename)
+    if withdraw and (result.remove or (entry and list(withdraw) in entry["kept"])):
+        result.archive_drop.append(tuple(withdraw))
+    added = [(up.source, up.source_version or up.version) for up in result.add]
+    added += [(c.source, c.version) for c in result.copy]
+
+    def main_pairs(codename):
+        return {(r.source, r.source_version) for r in all_rows(gen, codename, read)} if gen else set()
+
+    result.archive = _archive.expect(state, [s.codename for s in cfg.suites], cfg.keep, result.codename, added,
+                                     result.archive_drop, main_pairs)
+
+
+def archive_kept(root, codename):
+    """The (source, version) pairs the served CODENAME-archive lists."""
+    entry = _archive.read_state(current(root)).get(codename)
+    return [tuple(p) for p in entry["kept"]] if entry else []
 
 
 # --- applying -----------------------------------------------------------------------------------
 
 def _referenced(gen, filekey, source, codenames):
-    """Whether the served generation's indices reference ``filekey`` (else it is a killed change's leftover)."""
-    return any(r.filekey == filekey for codename in codenames for r in _index_rows(gen, codename, only=source))
+    """Whether the served generation's indices, the suites' or their archives', reference ``filekey`` (else it is a
+    killed change's leftover)."""
+    return any(r.filekey == filekey for codename in codenames + [_archive.name(c) for c in codenames]
+               for r in _index_rows(gen, codename, only=source))
 
 
 def _new_generation(root, old):
@@ -421,6 +489,12 @@ def verify(gen, cfg, fpr):
         _base.verify_signature(keyring, ["InRelease"], fpr, dists, "InRelease of suite %s" % suite.codename)
         _base.verify_signature(keyring, ["Release.gpg", "Release"], fpr, dists,
                                "Release.gpg of suite %s" % suite.codename)
+        archive = os.path.join(gen, "public", "dists", _archive.name(suite.codename))
+        if os.path.isdir(archive):
+            _base.verify_signature(keyring, ["InRelease"], fpr, archive, "InRelease of suite %s" % _archive.name(
+                suite.codename))
+            _base.verify_signature(keyring, ["Release.gpg", "Release"], fpr, archive,
+                                   "Release.gpg of suite %s" % _archive.name(suite.codename))
 
 
 def _collect_orphans(root, old, gen, traces):
@@ -464,6 +538,26 @@ def _update(cfg, gen, change, full):
     _reprepro(gen, cfg.root, "export", what="Exporting and signing the indices")
 
 
+def _build_archives(cfg, old, gen, change, fprs, full):
+    """Rebuild the archive suites the change alters (every one after a new repository, configuration or key
+    renewal) in ``gen``; (its archive state, written beside its db, and whether an archive stopped naming files)."""
+    state = _archive.read_state(old)
+    before = _archive.archived(state)
+    rebuild = set(change.archive) | ({s.codename for s in cfg.suites} if full else set())
+    _archive.copy_cache(old, gen)
+    for suite in cfg.suites:
+        if suite.codename in rebuild:
+            drop = change.archive_drop if suite.codename == change.codename else ()
+            state[suite.codename] = _archive.rebuild(
+                cfg.root, gen, suite, cfg.keep, all_rows(gen, suite.codename),
+                all_rows(gen, _archive.name(suite.codename)), drop, fprs)
+    for gone in set(state) - {s.codename for s in cfg.suites}:  # a suite no longer configured: its archive goes
+        shutil.rmtree(os.path.join(gen, "public", "dists", _archive.name(gone)), ignore_errors=True)
+        del state[gone]
+    _archive.write_state(gen, state)
+    return state, bool(before - _archive.archived(state))
+
+
 def apply(cfg, change):
     """Carry out a Plan made from the served state (under the lock, see ``_repo_base.change``).
 
@@ -484,16 +578,19 @@ def apply(cfg, change):
         with open(os.path.join(gen, "conf", "distributions"), "w", encoding="utf-8") as handle:
             handle.write(distributions(cfg, fprs))
         _collect_orphans(cfg.root, old, gen, traces)
-        _update(cfg, gen, change, not old or change.conf_changed or bool(change.renewals))
+        full = not old or change.conf_changed or bool(change.renewals)
+        _update(cfg, gen, change, full)
         if change.conf_changed and old:
             _reprepro(gen, cfg.root, "--delete", "clearvanished", what="Dropping suites no longer configured")
+        state, trimmed = _build_archives(cfg, old, gen, change, fprs, full)
         _base.stop_agent(cfg.root, wait=0)  # signed: the agent exits while the change goes on (applying waits for it)
         # the key files are exported every time: a renewed key (same fingerprint, later expiry) reaches clients
         _base.export_key(cfg.root, fprs, os.path.join(gen, "public", cfg.key_name + ".asc"),
                          os.path.join(gen, "public", cfg.key_name + ".gpg"))
         verify(gen, cfg, fprs)
-        unreferenced = _reprepro(gen, cfg.root, "dumpunreferenced", what="Listing unreferenced files").split() \
-            if change.unreferences else []
+        kept = _archive.archived(state)  # files an archive names stay known to reprepro's database and in the pool
+        unreferenced = [k for k in _reprepro(gen, cfg.root, "dumpunreferenced", what="Listing unreferenced files")
+                        .split() if k not in kept] if change.unreferences or trimmed else []
         if unreferenced:
             _reprepro(gen, cfg.root, "_forget", *unreferenced, what="Forgetting unreferenced files")
             _base.write_gc(cfg.root, unreferenced)
@@ -536,4 +633,5 @@ def digest_of_tree(root):
 
 
 __all__: t.List[str] = ["AptRepoError", "Suite", "Config", "Plan", "PackageRow", "Withdrawal", "Promotion", "plan", "apply", "current", "public_key",
-                        "packages", "digest_of_tree", "distributions", "listing", "holds_name", "signers_of", "served_signers"]
+                        "packages", "digest_of_tree", "distributions", "listing", "holds_name", "signers_of", "served_signers",
+                        "archive_kept"]

@@ -405,17 +405,17 @@ def export_key(root, fpr, armored_path, binary_path=None):
 
 
 def sign_release(root, fingerprints, release_path):
-    """Sign an apt Release file with every key of ``fingerprints``: InRelease (clearsigned) and Release.gpg (detached,
-    armored) beside ``release_path``, one signature per key, each written as NAME.new and renamed over NAME (a served
-    generation's file may be a hard link of it: it is never written through)."""
+    """Sign the Release file ``release_path`` with each key of ``fingerprints`` (one signature per key, SHA-512, the
+    repository's GnuPG home): InRelease (clear-signed) and Release.gpg (detached, armored) beside it, each written as
+    NAME.new and renamed over NAME (a file hard-linked into a served generation is never written through)."""
     folder = os.path.dirname(release_path)
     users = [arg for fpr in fingerprints for arg in ("--local-user", fpr)]
     if not users:
-        raise RepoError("No key to sign '%s' with: give at least one fingerprint." % release_path)
+        raise RepoError("No key to sign '%s' with: the repository '%s' needs a signing key." % (release_path, root))
     for name, mode in (("InRelease", "--clearsign"), ("Release.gpg", "--detach-sign")):
         out = os.path.join(folder, name)
-        gpg(root, "--yes", "--armor", *users, mode, "--output", out + ".new", release_path,
-            what="Signing '%s' with %s" % (release_path, ", ".join(fingerprints)))
+        gpg(root, "--yes", "--digest-algo", "SHA512", "--armor", *users, "--output", out + ".new", mode, release_path,
+            what="Signing '%s' (%s)" % (release_path, name))
         os.replace(out + ".new", out)
 
 

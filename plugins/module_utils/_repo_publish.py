@@ -26,7 +26,7 @@ import re
 import time
 import typing as t
 
-from ansible_collections.pkgops.release.plugins.module_utils import _apt_repo, _cmd, _devpi_push, _pypi_index, _pypi_upload
+from ansible_collections.pkgops.release.plugins.module_utils import _apt_archive, _apt_repo, _cmd, _devpi_push, _pypi_index, _pypi_upload
 from ansible_collections.pkgops.release.plugins.module_utils import _repo_base as _base
 from ansible_collections.pkgops.release.plugins.module_utils import _verify, _yum_repo
 from ansible_collections.pkgops.release.plugins.module_utils._files import check_dest_dir, sha256_of
@@ -149,7 +149,7 @@ def _apt_config(p):
     _promote(p)
     return _apt_repo.Config(root=p["path"], suites=[_apt_repo.Suite(**s) for s in p["suites"]], uid=p["key_uid"],
                             key_type=p["key_type"], signing_key=p["signing_key"] or "", signing_keys=_signing_keys(p),
-                            key_name=p["key_name"], **_key_settings(p))
+                            key_name=p["key_name"], keep=p["keep"], **_key_settings(p))
 
 
 def _apt_plan(cfg, p):
@@ -167,7 +167,8 @@ def _apt_result(cfg, p, change, applied, record):
         signing_keys=(_apt_repo.served_signers(cfg.root) if applied else change.fingerprints),
         packages=[dict(source=r.source, package=r.package, version=r.version, architecture=r.architecture,
                        filekey=r.filekey) for r in rows],
-        promotions=_apt_promotions(cfg.root, _promote(p)))
+        promotions=_apt_promotions(cfg.root, _promote(p)),
+        archive=_apt_archive_result(cfg, change, set(sources) | set(change.sources)))
     return _with_key(cfg.root, result, _apt_repo.public_key(cfg.root, cfg.key_name), change, record)
 
 
@@ -181,6 +182,17 @@ def _apt_promotions(root, promote):
     files = {os.path.basename(r.filekey): os.path.join(gen, "public", r.filekey)
              for r in _apt_repo.packages(root, origin, name) if r.source_version == version}
     return [dict(filename=f, sha256=sha256_of(path), promote_from=origin) for f, path in sorted(files.items())]
+
+
+def _apt_archive_result(cfg, change, sources):
+    """The result's ``archive``: for the change's codename, its archive suite and the "source version" pairs it
+    keeps of the change's sources (planned in check mode, served after the change)."""
+    suite = next(s for s in cfg.suites if s.codename == change.codename)
+    kept = change.archive.get(change.codename)
+    kept = _apt_repo.archive_kept(cfg.root, change.codename) if kept is None else kept
+    return {change.codename: dict(codename=_apt_archive.name(suite.codename),
+                                  suite=_apt_archive.name(suite.suite) if suite.suite else "",
+                                  kept=["%s %s" % pair for pair in kept if pair[0] in sources])}
 
 
 def _with_key(root, result, key, change, record):
@@ -204,8 +216,9 @@ def _with_key(root, result, key, change, record):
 
 
 APT = RepoType(
-    name="apt", options=("path", "name", "version", "suites", "codename", "component", "promote_from") + KEY_OPTIONS,
-    defaults=dict(KEY_DEFAULTS, suites=APT_SUITES, component="main", key_name="archive-keyring"),
+    name="apt", options=("path", "name", "version", "suites", "codename", "component", "keep", "promote_from")
+    + KEY_OPTIONS,
+    defaults=dict(KEY_DEFAULTS, suites=APT_SUITES, component="main", key_name="archive-keyring", keep=0),
     config=_apt_config, plan=_apt_plan,
     apply=lambda cfg, change, record: _apt_repo.apply(cfg, change),
     result=_apt_result,

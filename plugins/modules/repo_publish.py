@@ -32,6 +32,14 @@ description:
     repository's (not in its GnuPG home, or not the one its suites are signed with) is refused.
   - O(type=apt) can also copy a source package and its binaries, the very same files, from one suite to another
     (O(promote_from)).
+  - For O(type=apt), older versions stay installable - reprepro keeps one version of a package per suite, so beside
+    each suite C(CODENAME) the repository serves C(CODENAME-archive) (Suite C(SUITE-archive) when the suite has a
+    suite name; same Origin, Label, components and architectures) listing the newest O(keep) versions of every
+    source package, those the suite has now included. It is built with C(apt-ftparchive) from the pool files,
+    signed with the repository's key and switched with the suite in the same rename; its files stay in the pool,
+    a version it drops is deleted after the switch, a withdrawal (O(state=absent)) removes the version from it,
+    a promotion adds to the target's. Clients add C(CODENAME-archive) as a second source to C(apt-get install
+    NAME=VERSION).
   - O(type=yum) and O(type=pypi) can also promote a version from another repository of the same type on the host
     (O(promote_from), its root directory) - the files its served state holds (for O(type=yum) every RPM of
     O(name) at O(version), for O(type=pypi) the wheels and sdist), copied byte for byte, each file's sha256 checked
@@ -303,8 +311,11 @@ options:
     type: str
   keep:
     description:
-      - How many versions of each package (and architecture) stay; V(0), the default, keeps all.
-      - Applies to O(type=yum).
+      - For O(type=yum), how many versions of each package (and architecture) stay.
+      - For O(type=apt), how many versions of each source package C(CODENAME-archive) lists (the suite itself holds
+        one).
+      - V(0), the default, keeps all.
+      - Applies to O(type=apt) and O(type=yum).
     type: int
 """
 
@@ -317,10 +328,11 @@ EXAMPLES = r"""
       - /build/dist/hello_world-1.1.0.tar.gz
       - /build/dist/hello_world-1.1.0-py3-none-any.whl
 
-- name: Publish the Debian packages into a signed apt repository
+- name: Publish the Debian packages into a signed apt repository, bookworm-archive keeping five versions of each
   pkgops.release.repo_publish:
     type: apt
     path: /srv/apt
+    keep: 5
     suites:
       - codename: bookworm
         suite: stable
@@ -560,6 +572,15 @@ packages:
   elements: dict
   sample: [{"source": "hello-world", "package": "hello-world", "version": "1.1.0-1", "architecture": "amd64",
             "filekey": "pool/main/h/hello-world/hello-world_1.1.0-1_all.deb"}]
+archive:
+  description:
+    - For O(codename), its archive suite (C(codename), and C(suite) when the suite has a suite name) and the
+      C(SOURCE VERSION) pairs it keeps of the source packages involved (those of O(files), and O(name)), for
+      O(type=apt); in check mode, what the change would keep.
+  returned: when O(type=apt)
+  type: dict
+  sample: {"bookworm": {"codename": "bookworm-archive", "suite": "stable-archive",
+                        "kept": ["hello-world 1.1.0-1", "hello-world 1.2.0-1"]}}
 commands:
   description:
     - The twine upload command, as a list of arguments (the credentials are not in it but in twine's environment);

@@ -142,7 +142,7 @@ def test_other_bytes_for_a_published_version_are_refused(tmp_path, debs):
 
 def test_upgrade_withdraw_and_promote(tmp_path, debs):
     root = tmp_path / "repo"
-    cfg = config(root)
+    cfg = config(root, keep=1)  # the archive suites list what the suites list: a replaced file leaves the pool
     publish(cfg, [debs["hello1"], debs["other"]], codename="bookworm-testing")
     publish(cfg, [debs["hello2"]], codename="bookworm-testing")
     assert {(r[2], r[3]) for r in apt.packages(str(root), "bookworm-testing")} == {("hello", "2.0-1"), ("other", "0.1-1")}
@@ -309,7 +309,8 @@ apt.apply(cfg, change)
 def served_pool(root):
     """(files in the pool, the pool paths the served indices name)."""
     pool = {str(p.relative_to(root)) for p in (root / "pool").rglob("*") if p.is_file() or p.is_symlink()}
-    named = {r[5] for c in ("bookworm", "bookworm-testing") for r in apt.packages(str(root), c)}
+    named = {r[5] for c in ("bookworm", "bookworm-testing", "bookworm-archive", "bookworm-testing-archive")
+             for r in apt.packages(str(root), c)}
     return pool, named
 
 
@@ -491,9 +492,9 @@ def test_the_pool_is_walked_only_after_a_killed_change(tmp_path, debs):
 
 def test_unreferenced_files_are_listed_when_a_change_can_leave_some(tmp_path, debs):
     """A new package name leaves every pool file referenced (reprepro is not asked); an upgrade, a withdrawal or a
-    promotion can leave some, which are collected."""
+    promotion can leave some, which are collected (keep 1: the archive suites list what the suites list)."""
     root = tmp_path / "repo"
-    cfg = config(root)
+    cfg = config(root, keep=1)
     publish(cfg, [debs["hello1"]])
     first = publish(cfg, [debs["other"]])
     assert not first.unreferences
@@ -525,3 +526,106 @@ def test_a_listing_reads_the_stanzas_of_its_source_only(tmp_path, debs):
     assert len(every) == 5
     for name in ("hello", "hello-doc", "ahello", "zhello", "other", "hell"):
         assert apt.listing(gen, "bookworm", name) == [r for r in every if r.source == name]
+
+
+def apt_client(work, *args, cwd=None):
+    """apt-get or apt-cache (``args[0]``) with the scratch configuration ``apt_update`` wrote into ``work``."""
+    proc = subprocess.run(
+        [args[0], "-o", "Dir::Etc::sourcelist=%s/sources.list" % work, "-o", "Dir::Etc::sourceparts=-",
+         "-o", "Dir::State::Lists=%s/lists" % work, "-o", "Dir::Cache=%s/cache" % work, "-o", "Debug::NoLocking=1",
+         "-o", "APT::Sandbox::User=root"] + list(args[1:]), capture_output=True, text=True, check=False, cwd=cwd)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
+def archive_versions(root, codename="bookworm"):
+    return sorted(r[3] for r in apt.packages(str(root), codename + "-archive"))
+
+
+def test_the_archive_suite_keeps_the_newest_versions_installable(tmp_path):
+    """keep 3 after four versions: CODENAME-archive lists the newest three, signed with the repository's key, apt
+    sees and fetches each of them; the oldest leaves the pool, the others stay; check mode says what would be."""
+    folder = tmp_path / "debs"
+    folder.mkdir()
+    made = {v: make_deb(str(folder), "hello", v) for v in ("1.0.0", "1.1.0", "1.2.0", "1.3.0")}
+    root = tmp_path / "repo"
+    cfg = config(root, keep=3)
+    for version in ("1.0.0", "1.1.0", "1.2.0", "1.3.0"):
+        publish(cfg, [made[version]])
+    assert archive_versions(root) == ["1.1.0", "1.2.0", "1.3.0"]
+    assert [r[3] for r in apt.packages(str(root), "bookworm")] == ["1.3.0"], "the suite itself holds one"
+    assert apt.archive_kept(str(root), "bookworm") == [("hello", "1.1.0"), ("hello", "1.2.0"), ("hello", "1.3.0")]
+    served = root / "current" / "public"
+    archive = served / "dists" / "bookworm-archive"
+    release = (archive / "Release").read_text()
+    assert "Codename: bookworm-archive\n" in release and "Suite: stable-archive\n" in release
+    assert "Origin: pkgops.release\n" in release and "Components: main\n" in release
+    fpr = apt.secret_keys(str(root))[0][0]
+    for files in (["InRelease"], ["Release.gpg", "Release"]):
+        signers, proc = _repo_base.gpgv_signers(str(served / "archive-keyring.gpg"), files, cwd=str(archive))
+        assert fpr in signers, proc.stderr
+    assert (archive / "InRelease").read_text().startswith("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n")
+    work = str(tmp_path / "client")
+    apt_update(root, "bookworm-archive", workdir=work)
+    madison = apt_client(work, "apt-cache", "madison", "hello")
+    assert sorted(line.split("|")[1].strip() for line in madison.splitlines()) == ["1.1.0", "1.2.0", "1.3.0"]
+    apt_client(work, "apt-get", "download", "hello=1.1.0", cwd=str(tmp_path))
+    assert (tmp_path / "hello_1.1.0_all.deb").read_bytes() == pathlib.Path(made["1.1.0"]).read_bytes()
+    pool = root / "pool/main/h/hello"
+    assert sorted(os.listdir(pool)) == ["hello_1.1.0_all.deb", "hello_1.2.0_all.deb", "hello_1.3.0_all.deb"]
+    assert served_pool(root)[0] == served_pool(root)[1]
+
+    digest = apt.digest_of_tree(str(root))
+    assert not apt.plan(cfg, [made["1.3.0"]]).changed, "re-run unchanged"
+    assert not apt.plan(cfg).changed
+    fewer = config(root, keep=2)
+    planned = apt.plan(fewer)  # check mode: planned only
+    assert planned.changed and planned.archive["bookworm"] == [("hello", "1.2.0"), ("hello", "1.3.0")]
+    assert apt.digest_of_tree(str(root)) == digest and archive_versions(root) == ["1.1.0", "1.2.0", "1.3.0"]
+    apt.apply(fewer, planned)
+    assert apt.archive_kept(str(root), "bookworm") == planned.archive["bookworm"]
+    assert sorted(os.listdir(pool)) == ["hello_1.2.0_all.deb", "hello_1.3.0_all.deb"], "collected after the switch"
+    assert not apt.plan(fewer).changed
+
+    gone = publish(fewer, withdraw=("hello", "1.2.0"))  # only in the archive
+    assert gone.changed and not gone.remove and gone.archive_drop == [("hello", "1.2.0")]
+    assert archive_versions(root) == ["1.3.0"] and sorted(os.listdir(pool)) == ["hello_1.3.0_all.deb"]
+    publish(fewer, withdraw=("hello", "1.3.0"))  # in the suite and the archive
+    assert archive_versions(root) == [] and apt.packages(str(root), "bookworm") == []
+    assert not pool.exists()
+    assert not apt.plan(fewer, withdraw=("hello", "1.3.0")).changed
+    apt_update(root, "bookworm-archive", workdir=work)
+
+
+def test_a_promotion_adds_to_the_target_archive(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root, keep=0)
+    publish(cfg, [debs["hello1"]], codename="bookworm-testing")
+    publish(cfg, codename="bookworm", promote=("bookworm-testing", "hello", "1.0-1"))
+    publish(cfg, [debs["hello2"]], codename="bookworm-testing")
+    publish(cfg, codename="bookworm", promote=("bookworm-testing", "hello", "2.0-1"))
+    assert archive_versions(root) == ["1.0-1", "2.0-1"] == archive_versions(root, "bookworm-testing")
+    assert [r[3] for r in apt.packages(str(root), "bookworm")] == ["2.0-1"]
+    assert (root / "pool/main/h/hello/hello_1.0-1_all.deb").is_file()
+    apt_update(root, "bookworm-archive")
+
+
+def test_an_archive_suite_name_that_is_a_suite_is_refused(tmp_path):
+    cfg = config(tmp_path / "repo", suites=[apt.Suite("bookworm"), apt.Suite("bookworm-archive")])
+    with pytest.raises(apt.AptRepoError) as exc:
+        apt.plan(cfg)
+    assert str(exc.value) == "Codename 'bookworm-archive' is the name of the archive suite of suite 'bookworm': rename it."
+
+
+def test_a_version_only_the_archive_lists_is_immutable_too(tmp_path, debs):
+    root = tmp_path / "repo"
+    cfg = config(root)
+    publish(cfg, [debs["hello1"]])
+    publish(cfg, [debs["hello2"]])
+    other = tmp_path / "other"
+    other.mkdir()
+    changed = make_deb(str(other), "hello", "1.0-1", payload=b"other bytes\n")
+    with pytest.raises(apt.AptRepoError, match="is already published as pool/main/h/hello/hello_1.0-1_all.deb with "
+                                               "other bytes"):
+        apt.plan(cfg, [changed])
+    assert archive_versions(root) == ["1.0-1", "2.0-1"]

@@ -276,3 +276,34 @@ def test_dnf_keeps_the_key_it_imported_until_its_repository_keyring_is_removed(t
     assert makecache(expired) != 0, "the key as exported before the renewal has expired"
     assert makecache(renewed) != 0, "dnf keeps the copy it imported"
     assert makecache(renewed, fresh=True) == 0, "with its keyring of the repository removed it imports the new one"
+
+
+def test_sign_release_signs_once_per_key_with_sha512(tmp_path):
+    """InRelease and Release.gpg beside the Release, one SHA-512 signature per fingerprint, each good with gpgv."""
+    root = str(tmp_path / "repo")
+    home = os.path.join(root, "gnupg")
+    os.makedirs(home, mode=0o700)
+    base.ensure_gpg_conf(root)
+    for uid in ("one <one@example.com>", "two <two@example.com>"):
+        gpg_in(home, "--quick-gen-key", uid, "ed25519", "sign", "1y")
+    fprs = [k[0] for k in base.secret_keys(root)]
+    dists = tmp_path / "dists"
+    dists.mkdir()
+    (dists / "Release").write_text("Codename: bookworm-archive\n")
+    (dists / "InRelease").write_text("stale\n")
+    with pytest.raises(base.RepoError, match="No key to sign"):
+        base.sign_release(root, [], str(dists / "Release"))
+    base.sign_release(root, fprs, str(dists / "Release"))
+    keyring = str(tmp_path / "keys.gpg")
+    with open(keyring, "wb") as handle:
+        handle.write(gpg_in(home, "--export", *fprs).stdout)
+    for files in (["InRelease"], ["Release.gpg", "Release"]):
+        proc = subprocess.run(["gpgv", "--status-fd", "1", "--keyring", keyring] + files, cwd=str(dists),
+                              capture_output=True, text=True, check=False)
+        assert proc.returncode == 0, proc.stderr
+        valid = [line.split()[2] for line in proc.stdout.splitlines() if line.startswith("[GNUPG:] VALIDSIG")]
+        assert sorted(valid) == sorted(fprs)
+        assert all(line.split()[9] == "10" for line in proc.stdout.splitlines() if line.startswith("[GNUPG:] VALIDSIG"))
+    assert (dists / "InRelease").read_text().startswith("-----BEGIN PGP SIGNED MESSAGE-----\nHash: SHA512\n")
+    assert (dists / "Release.gpg").read_text().startswith("-----BEGIN PGP SIGNATURE-----")
+    assert sorted(os.listdir(dists)) == ["InRelease", "Release", "Release.gpg"]

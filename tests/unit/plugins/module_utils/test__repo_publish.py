@@ -52,14 +52,14 @@ def params(**kw):
 # --- the table ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind, option, value, message", [
-    ("apt", "keep", 3, "option 'keep' does not apply to type=apt (it applies to: yum)."),
+    ("pypi", "keep", 3, "option 'keep' does not apply to type=pypi (it applies to: apt, yum)."),
     ("yum", "suites", [{"codename": "bookworm"}], "option 'suites' does not apply to type=yum (it applies to: apt)."),
     ("devpi", "keep", 3, "option 'keep' does not apply to type=devpi (it applies to: yum)."),
     ("pypi", "key_type", "ed25519", "option 'key_type' does not apply to type=pypi (it applies to: apt, yum)."),
     ("devpi", "path", "/srv/x",
      "option 'path' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
     ("yum", "twine", "twine", "option 'twine' does not apply to type=yum (it applies to: devpi, pypiserver)."),
-    ("apt", "keep", 0, "option 'keep' does not apply to type=apt (it applies to: yum)."),
+    ("devpi", "keep", 0, "option 'keep' does not apply to type=devpi (it applies to: apt, yum)."),
     ("pypi", "renew_key", True, "option 'renew_key' does not apply to type=pypi (it applies to: apt, yum)."),
     ("pypi", "key_renew_days", 0, "option 'key_renew_days' does not apply to type=pypi (it applies to: apt, yum)."),
 ])
@@ -74,11 +74,11 @@ def test_an_option_of_another_type_is_refused_by_name(tmp_path, kind, option, va
 
 
 def test_every_refused_option_is_named_in_one_error(tmp_path):
-    p = params(type="apt", path=str(tmp_path / "repo"), keep=2, twine="twine")
+    p = params(type="pypi", path=str(tmp_path / "repo"), keep=2, twine="twine")
     with pytest.raises(rp.PublishError) as exc:
         rp.run(p)
-    assert str(exc.value) == ("option 'keep' does not apply to type=apt (it applies to: yum); option 'twine' does "
-                              "not apply to type=apt (it applies to: devpi, pypiserver).")
+    assert str(exc.value) == ("option 'keep' does not apply to type=pypi (it applies to: apt, yum); option 'twine' "
+                              "does not apply to type=pypi (it applies to: devpi, pypiserver).")
 
 
 def test_unset_options_take_the_types_defaults():
@@ -488,6 +488,7 @@ def test_the_renewal_settings_that_are_taken():
     ("apt", dict(codename="trixie"), "Codename 'trixie' is not one of the repository's suites (bookworm)."),
     ("apt", dict(component="contrib"), "Component 'contrib' is not one of bookworm's components (main)."),
     ("yum", dict(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
+    ("apt", dict(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
 ])
 def test_a_refused_first_change_leaves_no_repository(tmp_path, kind, extra, message):
     """The repository a change was to create is removed again when the change fails (no root, no .lock)."""
@@ -511,3 +512,25 @@ def test_a_pypi_file_that_exists_but_is_no_artifact_is_not_called_missing(tmp_pa
     with pytest.raises(rp.ERRORS) as exc:
         rp.run(params(type="pypi", path=str(tmp_path / "index"), files=[str(tmp_path / "dist.whl")]))
     assert str(exc.value) == "File '%s/dist.whl' is not a regular file; give the artifact itself." % tmp_path
+
+
+def test_apt_keep_through_run_check_apply_again(tmp_path):
+    """keep for type=apt: the result's ``archive`` says what CODENAME-archive keeps of the change's source, the same
+    in check mode (nothing written) as after the change; a re-run is unchanged."""
+    from test__apt_repo import make_deb
+
+    root = str(tmp_path / "repo")
+    one, two = (make_deb(str(tmp_path), "hello", v) for v in ("1.0-1", "2.0-1"))
+    assert rp.run(params(type="apt", path=root, files=[one], keep=1))["archive"] == {
+        "bookworm": {"codename": "bookworm-archive", "suite": "stable-archive", "kept": ["hello 1.0-1"]}}
+    served = _apt_repo.digest_of_tree(root)
+    checked = rp.run(params(type="apt", path=root, files=[two], keep=2), check_mode=True)
+    assert checked["changed"] and checked["archive"]["bookworm"]["kept"] == ["hello 1.0-1", "hello 2.0-1"]
+    assert _apt_repo.digest_of_tree(root) == served
+    applied = rp.run(params(type="apt", path=root, files=[two], keep=2))
+    assert applied["archive"] == checked["archive"]
+    again = rp.run(params(type="apt", path=root, files=[two], keep=2))
+    assert not again["changed"] and again["archive"] == checked["archive"]
+    withdraw = rp.run(params(type="apt", path=root, name="hello", version="1.0-1", state="absent", keep=2),
+                      check_mode=True)
+    assert withdraw["changed"] and withdraw["removed"] == [] and withdraw["archive"]["bookworm"]["kept"] == ["hello 2.0-1"]

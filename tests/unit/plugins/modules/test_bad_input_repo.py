@@ -206,13 +206,13 @@ REPO_CASES = {
     # options that do not apply to the type, or are missing
     "pypi-with-suites": ({}, pypi(WHL, suites=[{"codename": "bookworm"}]),
                          "option 'suites' does not apply to type=pypi (it applies to: apt)."),
-    "pypi-with-keep": ({}, pypi(WHL, keep=2), "option 'keep' does not apply to type=pypi (it applies to: yum)."),
+    "pypi-with-keep": ({}, pypi(WHL, keep=2), "option 'keep' does not apply to type=pypi (it applies to: apt, yum)."),
     "pypi-with-signing-key-and-codename": ({}, pypi(WHL, signing_key="ABCD", codename="bookworm"),
                                            "option 'codename' does not apply to type=pypi (it applies to: apt); option 'signing_key' does not "
                                            "apply to type=pypi (it applies to: apt, yum)."),
     "yum-with-codename": ({}, yum(RPM, codename="bookworm"),
                           "option 'codename' does not apply to type=yum (it applies to: apt)."),
-    "apt-with-keep": ({}, apt(DEB, keep=1), "option 'keep' does not apply to type=apt (it applies to: yum)."),
+    "apt-with-negative-keep": ({}, apt(keep=-1), "keep must be 0 (keep every version) or more, not -1."),
     "apt-with-url-and-username": ({}, apt(DEB, url="http://x/", username="u"),
                                   "option 'url' does not apply to type=apt (it applies to: devpi, pypiserver); option 'username' does "
                                   "not apply to type=apt (it applies to: devpi, pypiserver)."),
