@@ -181,7 +181,22 @@ def rebuild(root, gen, suite, keep, main_rows, old_rows, dropped, fingerprints):
             seen.add((row.architecture, row.filekey))
             chosen.append(row)
     build(root, gen, suite, chosen, fingerprints)
-    return {"keep": keep, "kept": [list(p) for p in kept], "files": sorted({r.filekey for r in chosen})}
+    return {"keep": keep, "kept": [list(p) for p in kept],
+            "files": sorted({r.filekey for r in chosen} | _source_files(gen, chosen))}
+
+
+def _source_files(gen, rows):
+    """The pool files the kept source packages' .dsc name (their tarballs): kept with them, for apt-ftparchive reads
+    them again whenever the archive is rebuilt (python-debian reads the .dsc)."""
+    from debian import deb822  # python-debian, a requirement of type=apt
+
+    files = set()
+    for row in rows:
+        if row.architecture == "source":
+            with open(os.path.join(gen, "public", row.filekey), encoding="utf-8") as handle:
+                listed = deb822.Dsc(handle).get("Files", [])
+            files.update("%s/%s" % (os.path.dirname(row.filekey), entry["name"]) for entry in listed)
+    return files
 
 
 __all__: t.List[str] = ["STATE", "name", "read_state", "write_state", "archived", "newest", "expect", "build", "copy_cache", "rebuild",

@@ -363,7 +363,6 @@ def plan(cfg, files=(), codename="", component="main", withdraw=None, promote=No
     result = Plan(create=gen is None, new_key=new_key, fingerprint=fprs[-1], fingerprints=fprs, keys=keys,
                   codename=codename, component=component, base=gen)
     result.conf_changed = new_key or conf_now != distributions(cfg, fprs)
-
     uploads = [read_upload(p, component) for p in expand(files)]
     result.sources = sorted({up.source for up in uploads})
     listed, read = {}, {}

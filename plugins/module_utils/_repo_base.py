@@ -191,10 +191,13 @@ def check_overlap(root, names, served):
 
 def plan_keys(root, signing_key, signing_keys, served, uid):
     """[(fingerprint or "", user ID to generate or "")] that sign a change, the last one the RPM signer: those of
-    ``signing_keys`` when given, else ``signing_key`` or the home's only key (generated with ``uid`` when absent).
-    ``served``: the fingerprints that sign the served state."""
+    ``signing_keys`` when given, else ``signing_key``, else the keys that sign the served state when there are several
+    (after a rotation's overlap, a role run without signing_keys), else the home's only key (generated with ``uid``
+    when absent). ``served``: the fingerprints that sign the served state."""
     if signing_keys:
         return choose_keys(root, signing_keys, served)
+    if not signing_key and len(served) > 1:
+        return choose_keys(root, served, served)  # nothing named: the keys that sign the served state go on signing
     fpr, generate = choose_key(root, signing_key, served[0] if len(served) == 1 else "")
     if len(served) > 1:
         check_overlap(root, [fpr or uid], served)
@@ -421,15 +424,22 @@ def sign_release(root, fingerprints, release_path):
 
 def gpgv_signers(keyring, files, cwd=None, output=None):
     """gpgv of ``files`` (a signed file, or signature then data) against ``keyring`` (``output``: where gpgv writes
-    the signed text it verified): (the fingerprints of a good signature - the signing key's and its primary key's -
-    or none, the gpgv process). Good as apt takes it: by a key alive now (gpgv also exits 0 for a key that has
-    expired, and then says EXPKEYSIG, not GOODSIG)."""
+    the signed text it verified): (the fingerprints of the good signatures - each signing key's and its primary
+    key's - or none, the gpgv process). Good as apt takes it: by a key alive now (gpgv says EXPKEYSIG, not GOODSIG,
+    for a key that has expired); a signature by a key the keyring lacks is passed over (gpgv exits 2 for it) when
+    another is good - a file signed by the old and the new key during a rotation - and any bad signature fails it."""
     argv = ["gpgv", "--status-fd", "1", "--keyring", keyring] + (["--output", output] if output else []) + list(files)
     proc = _cmd.run(argv, cwd=cwd, check=False)
-    valid = [f for line in re.findall(r"^\[GNUPG:\] VALIDSIG (.*)$", proc.stdout, re.M)
-             for f in (line.split()[:1] + line.split()[9:10])]
-    good = proc.returncode == 0 and re.search(r"^\[GNUPG:\] GOODSIG ", proc.stdout, re.M)
-    return (valid if good else []), proc
+    valid, failed = [], proc.returncode not in (0, 2)
+    for block in re.split(r"^\[GNUPG:\] NEWSIG\b.*$", proc.stdout, flags=re.M)[1:]:
+        if re.search(r"^\[GNUPG:\] (BADSIG|REVKEYSIG) ", block, re.M):
+            failed = True
+        elif re.search(r"^\[GNUPG:\] ERRSIG ", block, re.M) and not re.search(r"^\[GNUPG:\] NO_PUBKEY ", block, re.M):
+            failed = True
+        elif re.search(r"^\[GNUPG:\] GOODSIG ", block, re.M):
+            valid += [f for line in re.findall(r"^\[GNUPG:\] VALIDSIG (.*)$", block, re.M)
+                      for f in (line.split()[:1] + line.split()[9:10])]
+    return ([] if failed else valid), proc
 
 
 def verify_signature(keyring, files, fpr, cwd, what):

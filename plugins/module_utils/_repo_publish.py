@@ -241,10 +241,23 @@ def _yum_result(cfg, p, change, applied, record):
         [r.filename for r in change.copy] if change.copy and change.promote_signer != change.fingerprint else []))
     result = dict(changed=change.changed, added=[u.filename for u in change.add], unchanged=change.unchanged,
                   removed=change.remove, promoted=[r.filename for r in change.copy],
-                  promotions=_promotions(change, p["promote_from"]), fingerprint=keys[-1] if keys else "",
+                  promotions=_yum_promotions(cfg.root, change, p["promote_from"]), fingerprint=keys[-1] if keys else "",
                   signing_keys=keys, rpm_signer=keys[-1] if keys else "", resigned=resigned,
                   packages=[dict(entry, filename=name) for name, entry in sorted(change.holds.items())])
     return _with_key(cfg.root, result, _yum_repo.public_key(cfg.root, cfg.key_name), change, record)
+
+
+def _yum_promotions(root, change, origin):
+    """The result's ``promotions`` for yum: the sha256 of each file as this repository serves it - a promoted RPM
+    signed again with this repository's RPM signer has other bytes than the source's (its header is the same)."""
+    promotions = _promotions(change, origin)
+    gen = _base.current(root)
+    held = _yum_repo.state(gen) if gen else None
+    for entry in promotions if held else ():
+        served = os.path.join(root, "packages", _yum_repo.location(held, entry["filename"]))
+        if entry["filename"] in held["files"] and os.path.isfile(served):
+            entry["sha256"] = sha256_of(served)
+    return promotions
 
 
 YUM = RepoType(

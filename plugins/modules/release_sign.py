@@ -11,8 +11,8 @@ module: release_sign
 short_description: Sign a release manifest with a repository's key - a detached armored OpenPGP signature
 version_added: 0.1.0
 description:
-  - Runs on the repository host. Signs O(data) (the bytes of a release manifest) with the signing key of the apt or
-    yum repository at O(path) and returns the detached armored signature, for the caller to store as
+  - Runs on the repository host. Signs O(data) (the bytes of a release manifest) with the signing keys of the apt
+    repository at O(path) and returns the detached armored signature, for the caller to store as
     C(MANIFEST.asc) beside the manifest.
   - The signature is checked with C(gpgv) against the public key the repository serves (C(current/public/NAME.gpg)),
     so it verifies with C(gpgv --keyring NAME.gpg MANIFEST.asc MANIFEST) for anyone who has the published key.
@@ -29,7 +29,7 @@ extends_documentation_fragment:
   - pkgops.release.attributes.COMMANDS
 options:
   path:
-    description: The repository's directory (the C(path) of M(pkgops.release.repo_publish) with C(type=apt) or C(type=yum)).
+    description: The apt repository's directory (the C(path) of M(pkgops.release.repo_publish) with C(type=apt)).
     type: path
     required: true
   data:

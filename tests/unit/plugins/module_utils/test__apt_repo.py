@@ -629,3 +629,32 @@ def test_a_version_only_the_archive_lists_is_immutable_too(tmp_path, debs):
                                                "other bytes"):
         apt.plan(cfg, [changed])
     assert archive_versions(root) == ["1.0-1", "2.0-1"]
+
+
+def _native_source(folder, version):
+    """A native source package of hello at ``version`` (dpkg-source -b): its .dsc and tarball."""
+    tree = folder / ("hello-" + version)
+    (tree / "debian" / "source").mkdir(parents=True)
+    (tree / "debian" / "source" / "format").write_text("3.0 (native)\n")
+    (tree / "debian" / "control").write_text("Source: hello\nMaintainer: T <t@example.com>\nSection: misc\n"
+                                             "Priority: optional\n\nPackage: hello\nArchitecture: all\nDescription: x\n y\n")
+    (tree / "debian" / "changelog").write_text("hello (%s) unstable; urgency=medium\n\n  * Test.\n\n"
+                                               " -- T <t@example.com>  Wed, 02 Dec 2026 00:00:00 +0000\n" % version)
+    (tree / "README").write_text("hello %s\n" % version)
+    subprocess.run(["dpkg-source", "-b", tree.name], cwd=str(folder), check=True, capture_output=True)
+    return str(folder / ("hello_%s.dsc" % version))
+
+
+def test_the_archive_keeps_the_tarballs_of_the_sources_it_lists(tmp_path):
+    """A source version only the archive lists keeps its tarball: the archive is rebuilt from it again later (here
+    when keep changes), and apt-ftparchive reads every file its .dsc names."""
+    folder = tmp_path / "src"
+    folder.mkdir()
+    root = tmp_path / "repo"
+    for version in ("1.0", "1.1"):
+        publish(config(root, keep=3), [_native_source(folder, version)])
+    pool = root / "pool/main/h/hello"
+    assert sorted(os.listdir(pool)) == ["hello_1.0.dsc", "hello_1.0.tar.xz", "hello_1.1.dsc", "hello_1.1.tar.xz"]
+    publish(config(root, keep=2))  # a full rebuild of the archive, which reads 1.0's .dsc and tarball again
+    assert sorted(os.listdir(pool)) == ["hello_1.0.dsc", "hello_1.0.tar.xz", "hello_1.1.dsc", "hello_1.1.tar.xz"]
+    assert apt.archive_kept(str(root), "bookworm") == [("hello", "1.0"), ("hello", "1.1")]

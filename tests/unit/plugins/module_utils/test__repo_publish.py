@@ -54,7 +54,7 @@ def params(**kw):
 @pytest.mark.parametrize("kind, option, value, message", [
     ("pypi", "keep", 3, "option 'keep' does not apply to type=pypi (it applies to: apt, yum)."),
     ("yum", "suites", [{"codename": "bookworm"}], "option 'suites' does not apply to type=yum (it applies to: apt)."),
-    ("devpi", "keep", 3, "option 'keep' does not apply to type=devpi (it applies to: yum)."),
+    ("devpi", "keep", 3, "option 'keep' does not apply to type=devpi (it applies to: apt, yum)."),
     ("pypi", "key_type", "ed25519", "option 'key_type' does not apply to type=pypi (it applies to: apt, yum)."),
     ("devpi", "path", "/srv/x",
      "option 'path' does not apply to type=devpi (it applies to: pypi, apt, yum)."),
