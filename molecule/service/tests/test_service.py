@@ -2,6 +2,7 @@
 (scenarios service and release)."""
 import json
 import os
+import re
 
 import yaml
 
@@ -66,9 +67,15 @@ def test_the_unit_settings_drop_in_applies(host):
         assert timeout != "17s"
 
 
-def test_the_rollback_copy_is_the_installed_version(host):
+def test_the_versions_before_are_installable_from_the_repository(host):
+    """The rollback's source is the repository, not a local copy: on Debian its archive suite, on EL the yum
+    repository, list the versions published so far (the side effect rolls back from a broken release)."""
     if _is_el(host):
-        return  # dnf installs the version before from the repository
-    version = host.check_output("dpkg-query -W -f '${Version}' hello-world")
-    kept = host.check_output("ls /var/lib/pkgops-service/hello-world/hello-world_%s_all.deb" % version)
-    assert host.check_output("dpkg-deb -f %s Version" % kept) == version
+        listed = host.check_output("dnf -q repoquery --qf '%{version}-%{release}' hello-world")
+    else:
+        assert not host.file("/var/lib/pkgops-service/hello-world").exists
+        listed = host.check_output("apt-cache madison hello-world")
+    published = set(re.findall(r"\b(1\.[0-9]+\.0)-1\b", listed))
+    assert EXPECTED in published, listed
+    if EXPECTED != "1.0.0":  # after the side effect: 1.0.0, 1.1.0 and the broken 1.2.0
+        assert {"1.0.0", EXPECTED} <= published, listed
