@@ -217,40 +217,21 @@ def _read_indices(dists):
                     yield "source", handle.read()
 
 
-def _index_rows(gen, codename, only=None, read=None):
-    """Rows of what ``codename`` holds (of source ``only``), read from its exported indices.
-
-    Reading the served Packages and Sources files takes no reprepro lock, so a planning run
-    killed midway leaves nothing behind, and it reads exactly what clients see.
-    """
-    from debian.deb822 import Packages, Sources
-
-    rows = []
-    for arch, text in _indices(gen, codename, read):
-        for block in _paragraphs(text, only):
-            if arch != "source":
-                para = Packages(block)
-                source, _sep, sver = para.get("Source", para["Package"]).partition(" ")
-                rows.append(PackageRow(source, sver.strip("()") or para["Version"], para["Package"],
-                                       para["Version"], arch, para["Filename"]))
-            else:
-                para = Sources(block)
-                dsc = next(f["name"] for f in para["Files"] if f["name"].endswith(".dsc"))
-                rows.append(PackageRow(para["Package"], para["Version"], para["Package"], para["Version"],
-                                       "source", "%s/%s" % (para["Directory"], dsc)))
-    return [r for r in rows if only is None or r.source == only]
-
-
 _FIELD = re.compile(r"^(Package|Version|Source|Filename|Directory):[ \t]*(.*?)[ \t]*$", re.M)
 _DSC = re.compile(r"^ \S+ [0-9]+ (\S+\.dsc)$", re.M)
 
 
-def all_rows(gen, codename, read=None):
-    """Every ``PackageRow`` of ``codename``, as ``_index_rows`` reads them but with one regular expression a stanza
-    (python-debian's parser takes a fraction of a millisecond a stanza: seconds for a large suite)."""
+def _index_rows(gen, codename, only=None, read=None):
+    """Rows of what ``codename`` holds (of source ``only``), read from its exported indices.
+
+    Reading the served Packages and Sources files takes no reprepro lock, so a planning run
+    killed midway leaves nothing behind, and it reads exactly what clients see. Each stanza is read with one
+    regular expression for the five single-line fields a row needs (python-debian's parser takes a fraction of a
+    millisecond a stanza: seconds for a large suite, which the archive suites read whole).
+    """
     rows = []
     for arch, text in _indices(gen, codename, read):
-        for block in _paragraphs(text, None):
+        for block in _paragraphs(text, only):
             fields = dict(_FIELD.findall(block))
             if arch != "source":
                 source, _sep, sver = fields.get("Source", fields["Package"]).partition(" ")
@@ -259,7 +240,12 @@ def all_rows(gen, codename, read=None):
             else:
                 rows.append(PackageRow(fields["Package"], fields["Version"], fields["Package"], fields["Version"],
                                        "source", "%s/%s" % (fields["Directory"], _DSC.search(block).group(1))))
-    return rows
+    return [r for r in rows if only is None or r.source == only]
+
+
+def all_rows(gen, codename, read=None):
+    """Every ``PackageRow`` of ``codename``."""
+    return _index_rows(gen, codename, read=read)
 
 
 def holds_name(gen, codename, kind, name, read=None):
